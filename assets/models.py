@@ -1,0 +1,120 @@
+"""Assets: uploaded originals (immutable) and the renditions derived from them."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from accounts.models import Workspace
+
+# Extension and MIME type per decoded format (Pillow's format names).
+FORMAT_FILES: dict[str, tuple[str, str]] = {
+    "JPEG": (".jpg", "image/jpeg"),
+    "PNG": (".png", "image/png"),
+    "WEBP": (".webp", "image/webp"),
+    "AVIF": (".avif", "image/avif"),
+    "GIF": (".gif", "image/gif"),
+    "TIFF": (".tif", "image/tiff"),
+    "BMP": (".bmp", "image/bmp"),
+    "HEIF": (".heic", "image/heic"),
+}
+
+
+def object_key(asset: Asset, filename: str) -> str:
+    """Return a server-made storage key: workspace prefix, random UUID, format extension.
+
+    The client's file name is never part of the key; ``filename`` is only used by Django's
+    upload_to protocol and ignored here.
+    """
+    extension = FORMAT_FILES.get(asset.format, (PurePosixPath(filename).suffix.lower(), ""))[0]
+    return f"ws/{asset.workspace.code}/{uuid.uuid4().hex}{extension}"
+
+
+def thumbnail_key(asset: Asset, filename: str) -> str:
+    """Return the storage key of an asset's thumbnail rendition."""
+    return f"ws/{asset.workspace.code}/thumbs/{uuid.uuid4().hex}.webp"
+
+
+class AssetQuerySet(models.QuerySet["Asset"]):
+    def for_workspace(self, workspace: Workspace) -> AssetQuerySet:
+        return self.filter(workspace=workspace)
+
+    def for_user(self, user) -> AssetQuerySet:
+        """Return the assets in any workspace the user belongs to."""
+        return self.filter(workspace__memberships__user=user)
+
+
+class Asset(models.Model):
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", "Original"
+        DERIVED = "derived", "Derived"
+
+    class Module(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        SOCIAL = "social", "Social Optimizer"
+        COMPRESS = "compress", "Compression Studio"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="assets")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ORIGINAL)
+    module = models.CharField(max_length=20, choices=Module.choices, default=Module.UPLOAD)
+    file = models.FileField(upload_to=object_key, max_length=255)
+    filename = models.CharField(max_length=255, help_text="Name shown to the user and on download.")
+    format = models.CharField(max_length=10)
+    mime_type = models.CharField(max_length=50)
+    width = models.PositiveIntegerField(help_text="Pixels, after EXIF orientation.")
+    height = models.PositiveIntegerField(help_text="Pixels, after EXIF orientation.")
+    bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    color_mode = models.CharField(max_length=10)
+    has_alpha = models.BooleanField(default=False)
+    orientation = models.PositiveSmallIntegerField(default=1, help_text="EXIF orientation 1-8.")
+    has_gps = models.BooleanField(default=False)
+    frames = models.PositiveIntegerField(default=1)
+    derived_from = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="derivatives"
+    )
+    spec = models.CharField(max_length=500, blank=True, help_text="The recipe that made it.")
+    details = models.JSONField(
+        default=dict, blank=True, help_text="Rendition facts: quality, encodes, notes."
+    )
+    thumbnail = models.FileField(upload_to=thumbnail_key, max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"]),
+            models.Index(fields=["workspace", "sha256"]),
+        ]
+        constraints = [
+            # Renditions are unique on (source, spec), as in Wagtail.
+            models.UniqueConstraint(
+                fields=["derived_from", "spec"],
+                condition=models.Q(derived_from__isnull=False),
+                name="one_rendition_per_source_and_spec",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def get_absolute_url(self) -> str:
+        return reverse("assets-detail", args=[self.code])
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1_000_000
+
+    @property
+    def extension(self) -> str:
+        return FORMAT_FILES.get(self.format, ("", ""))[0]

@@ -1,0 +1,147 @@
+"""Workflows that span storage and the database: storing uploads and renditions, thumbnails."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import PurePosixPath
+from typing import IO
+
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+
+from accounts.models import Workspace
+from assets.models import FORMAT_FILES, Asset
+from studio.imaging.errors import ImageError
+from studio.imaging.load import probe
+
+
+class UploadError(ValueError):
+    """An upload refused before it was stored; str() is the message for the user."""
+
+
+def _sha256(fp: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    fp.seek(0)
+    for chunk in iter(lambda: fp.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fp.seek(0)
+    return digest.hexdigest()
+
+
+def _clean_filename(name: str) -> str:
+    """Return a display name: the last path component, without control characters."""
+    name = PurePosixPath(name.replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:200] or "image"
+
+
+def store_upload(*, workspace: Workspace, user, upload: File) -> Asset:
+    """Validate an uploaded file by its content and store it unchanged as an original asset.
+
+    Checks, in order: size against STUDIO_MAX_UPLOAD_BYTES, then the headers (format one of
+    JPEG/PNG/WebP/AVIF/GIF/TIFF/BMP/HEIF, pixel count against STUDIO_MAX_PIXELS) without decoding
+    pixels. Raises UploadError with a message naming the file and what to do.
+    """
+    display_name = _clean_filename(upload.name or "image")
+    limit = settings.STUDIO_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise UploadError(
+            f"{display_name} is {upload.size / 1_048_576:.1f} MB; the limit is "
+            f"{limit / 1_048_576:.0f} MB per file. Export it smaller and try again."
+        )
+    if not upload.size:
+        raise UploadError(f"{display_name} is empty.")
+    try:
+        upload.seek(0)
+        info = probe(upload, max_pixels=settings.STUDIO_MAX_PIXELS)
+    except ImageError as exc:
+        raise UploadError(f"{display_name}: {exc}") from None
+    extension, mime_type = FORMAT_FILES[info.format]
+    stem = PurePosixPath(display_name).stem or "image"
+    asset = Asset(
+        workspace=workspace,
+        created_by=user,
+        kind=Asset.Kind.ORIGINAL,
+        module=Asset.Module.UPLOAD,
+        filename=f"{stem}{extension}",
+        format=info.format,
+        mime_type=mime_type,
+        width=info.width,
+        height=info.height,
+        bytes=upload.size,
+        sha256=_sha256(upload),
+        color_mode=info.mode,
+        has_alpha=info.has_alpha,
+        orientation=info.orientation,
+        has_gps=info.has_gps,
+        frames=info.frames,
+    )
+    upload.seek(0)
+    asset.file.save("upload", upload, save=False)
+    asset.save()
+    from assets.tasks import make_thumbnail
+
+    transaction.on_commit(lambda: make_thumbnail.delay(asset.pk))
+    return asset
+
+
+# Pillow format names for the formats the spec language writes.
+_OUTPUT_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "avif": "AVIF"}
+
+
+def store_rendition(*, source: Asset, spec: str, rendition, module: str, user) -> Asset:
+    """Store a rendition of ``source`` made by ``spec``; reuse the existing one for that pair.
+
+    ``rendition`` is a studio.specs.Rendition (data, width, height, format, notes, ...).
+    Renditions are unique on (source, spec), as in Wagtail: asking again returns the first.
+    """
+    existing = Asset.objects.filter(derived_from=source, spec=spec).first()
+    if existing is not None:
+        return existing
+    data = rendition.data
+    info = probe(io.BytesIO(data), max_pixels=settings.STUDIO_MAX_PIXELS)
+    pillow_format = _OUTPUT_FORMATS[rendition.format]
+    extension, mime_type = FORMAT_FILES[pillow_format]
+    stem = PurePosixPath(source.filename).stem
+    slug = spec.replace("|", "_").replace(",", "_")[:80]
+    asset = Asset(
+        workspace=source.workspace,
+        created_by=user,
+        kind=Asset.Kind.DERIVED,
+        module=module,
+        filename=f"{stem}.{slug}{extension}",
+        format=pillow_format,
+        mime_type=mime_type,
+        width=rendition.width,
+        height=rendition.height,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        color_mode=info.mode,
+        has_alpha=info.has_alpha,
+        derived_from=source,
+        spec=spec,
+        details={
+            "quality": rendition.quality,
+            "encodes": rendition.encodes,
+            "notes": list(rendition.notes),
+        },
+    )
+    asset.file.save("rendition", ContentFile(data), save=False)
+    asset.save()
+    return asset
+
+
+def make_thumbnail(asset: Asset) -> None:
+    """Render the library thumbnail (STUDIO_THUMBNAIL_SPEC) of an asset and store it."""
+    from studio.specs import parse, render_all
+
+    spec = parse(settings.STUDIO_THUMBNAIL_SPEC)
+    with asset.file.open("rb") as fp:
+        data = io.BytesIO(fp.read())
+    (thumb,) = render_all(data, [spec], max_pixels=settings.STUDIO_MAX_PIXELS)
+    if asset.thumbnail:
+        asset.thumbnail.delete(save=False)
+    asset.thumbnail.save("thumb", ContentFile(thumb.data), save=False)
+    Asset.objects.filter(pk=asset.pk).update(thumbnail=asset.thumbnail.name)

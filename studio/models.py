@@ -1,0 +1,109 @@
+"""Jobs: one unit of work run by a Celery worker, watched by the page that started it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Workspace
+from assets.models import Asset
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    def for_user(self, user) -> JobQuerySet:
+        return self.filter(workspace__memberships__user=user)
+
+    def stuck(self, now=None) -> JobQuerySet:
+        """Return unfinished jobs whose deadline has passed."""
+        return self.filter(
+            status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+            deadline_at__lt=now or timezone.now(),
+        )
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="jobs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    operation = models.CharField(max_length=30)
+    spec = models.TextField(help_text="One spec, or several separated by commas.")
+    params = models.JSONField(default=dict, blank=True)
+    inputs = models.ManyToManyField(Asset, related_name="input_of_jobs", blank=True)
+    outputs = models.ManyToManyField(Asset, related_name="output_of_jobs", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent, 0-100.")
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField()
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "deadline_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.code}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.deadline_at is None:
+            self.deadline_at = timezone.now() + timedelta(
+                seconds=settings.STUDIO_JOB_DEADLINE_SECONDS
+            )
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("studio-job", args=[self.code])
+
+    @property
+    def done(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def specs(self) -> list[str]:
+        return [s for s in self.spec.split(",") if s]
+
+    def claim(self) -> bool:
+        """Move the job from queued to running; return False if another worker got there first."""
+        now = timezone.now()
+        claimed = Job.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(
+            status=self.Status.RUNNING, started_at=now
+        )
+        if claimed:
+            self.status, self.started_at = self.Status.RUNNING, now
+        return bool(claimed)
+
+    def report_progress(self, percent: int, message: str = "") -> None:
+        """Store progress (0-100) on the row, without touching other fields."""
+        self.progress = max(0, min(100, percent))
+        self.message = message
+        Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
+            progress=self.progress, message=message
+        )
+
+    def finish(self, status: str, message: str = "") -> bool:
+        """Mark an unfinished job succeeded or failed; return False if it had already ended."""
+        now = timezone.now()
+        values = {"status": status, "message": message, "finished_at": now}
+        if status == self.Status.SUCCEEDED:
+            values["progress"] = 100
+        updated = Job.objects.filter(
+            pk=self.pk, status__in=[self.Status.QUEUED, self.Status.RUNNING]
+        ).update(**values)
+        if updated:
+            for key, value in values.items():
+                setattr(self, key, value)
+        return bool(updated)

@@ -1,0 +1,46 @@
+"""The registry of studio operations: what a job's ``operation`` name means and how it runs.
+
+Each module in this package registers one :class:`Operation`. A job names its operation; the
+worker looks it up here and calls ``run(job)``. New studio modules add a module, not a branch in
+the task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studio.models import Job
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    label: str
+    run: Callable[[Job], str]
+    """Do the work and return the success message; raise OperationError with a user message."""
+    queue: str = "cpu"
+
+
+class OperationError(Exception):
+    """A failure the user can act on; its str() is shown on the job page."""
+
+
+REGISTRY: dict[str, Operation] = {}
+
+
+def register(operation: Operation) -> Operation:
+    """Add an operation to the registry; a name may be registered only once."""
+    if operation.name in REGISTRY:
+        raise ValueError(f"Operation {operation.name!r} is already registered")
+    REGISTRY[operation.name] = operation
+    return operation
+
+
+def get_operation(name: str) -> Operation:
+    """Return the registered operation; raise KeyError for an unknown name."""
+    from studio.operations import compress, social  # noqa: F401  (they register themselves)
+
+    return REGISTRY[name]

@@ -1,0 +1,44 @@
+"""Celery tasks: run one job, and sweep jobs stuck past their deadline. Nothing else."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from studio.models import Job
+from studio.operations import OperationError, get_operation
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Something went wrong on our side while processing this job. Nothing was lost; please try again."
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_job(job_id: int) -> None:
+    """Claim the job and run its operation; a job already claimed is left alone."""
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or not job.claim():
+        return
+    try:
+        message = get_operation(job.operation).run(job)
+    except OperationError as exc:
+        job.finish(Job.Status.FAILED, str(exc))
+    except Exception:
+        log.exception("Job %s failed unexpectedly", job.code)
+        job.finish(Job.Status.FAILED, UNEXPECTED)
+    else:
+        job.finish(Job.Status.SUCCEEDED, message)
+
+
+@shared_task(ignore_result=True)
+def sweep_stuck_jobs() -> int:
+    """Fail every job still queued or running past its deadline; return how many."""
+    count = 0
+    for job in Job.objects.stuck():
+        if job.finish(
+            Job.Status.FAILED,
+            "This job did not finish in time and was stopped. Please try again.",
+        ):
+            count += 1
+    return count

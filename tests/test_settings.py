@@ -1,0 +1,47 @@
+"""The settings module: typed environment helpers and a clean `check --deploy`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from studio.env import env_bool, env_int, env_list, env_secret
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_env_helpers_read_types_and_secret_files(monkeypatch, tmp_path):
+    monkeypatch.setenv("X_BOOL", "Yes")
+    monkeypatch.setenv("X_INT", "42")
+    monkeypatch.setenv("X_LIST", "a, b,,c")
+    secret = tmp_path / "secret"
+    secret.write_text("s3cr3t\n")
+    monkeypatch.setenv("X_SECRET_FILE", str(secret))
+    assert env_bool("X_BOOL") is True and env_bool("X_MISSING", True) is True
+    assert env_int("X_INT", 0) == 42
+    assert env_list("X_LIST") == ["a", "b", "c"]
+    assert env_secret("X_SECRET") == "s3cr3t"
+
+
+def test_env_int_names_the_variable_it_cannot_read(monkeypatch):
+    monkeypatch.setenv("X_INT", "many")
+    with pytest.raises(ValueError, match="X_INT"):
+        env_int("X_INT", 0)
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    env = {
+        **os.environ,
+        "SITE_ROOT": "https://studio.example.com",
+        "ALLOWED_HOSTS": "studio.example.com",
+        "SECRET_KEY": "p" * 20 + "r0duct10n-k3y-w1th-3n0ugh-r4nd0mn3ss-XyZ",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

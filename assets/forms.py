@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.conf import settings
@@ -23,7 +25,7 @@ ACCEPT = ",".join(
 )
 
 
-def _any(label: str, choices: Any) -> list[tuple[str, str]]:
+def _any(label: str, choices: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
@@ -81,8 +83,12 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         """Return the uploaded files as a list; raises ValidationError when there are none."""
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+        clean_one = super().clean
+        files = [file for file in (data if isinstance(data, list | tuple) else [data]) if file]
+        if not files:
+            clean_one(None, initial)  # raises the "required" error when the field is required
+            return []
+        return [clean_one(file, initial) for file in files]
 
 
 class UploadForm(forms.Form):
@@ -110,7 +116,11 @@ class UploadForm(forms.Form):
 
 
 class DownloadForm(forms.Form):
-    inline = forms.BooleanField(required=False, help_text="Show in the browser, not save.")
+    """``?inline=1`` to show the file in the browser instead of saving it."""
+
+    # HiddenInput keeps the raw value, which BooleanField reads "0" and "false" as False;
+    # a CheckboxInput would call any non-empty string True.
+    inline = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class UUIDListField(forms.Field):
@@ -118,7 +128,7 @@ class UUIDListField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
-    def to_python(self, value: Any) -> list:
+    def to_python(self, value: Any) -> list[UUID]:
         field = forms.UUIDField()
         return list(dict.fromkeys(field.clean(item) for item in value or []))
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from accounts.models import Workspace
 from assets.models import FORMAT_FILES, Asset
 from studio.imaging.errors import ImageError
-from studio.imaging.load import probe
+from studio.imaging.load import decode, probe
 
 
 class UploadError(ValueError):
@@ -56,6 +56,10 @@ def store_upload(*, workspace: Workspace, user, upload: File) -> Asset:
     try:
         upload.seek(0)
         info = probe(upload, max_pixels=settings.STUDIO_MAX_PIXELS)
+        # Headers can be whole while the pixel data is cut short: decode once to be sure.
+        # JPEGs decode at 1/8 scale (DCT draft), so this costs milliseconds for them.
+        upload.seek(0)
+        decode(upload, max_pixels=settings.STUDIO_MAX_PIXELS, min_size=(1, 1))
     except ImageError as exc:
         raise UploadError(f"{display_name}: {exc}") from None
     extension, mime_type = FORMAT_FILES[info.format]

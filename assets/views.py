@@ -111,6 +111,7 @@ def _upload_page(
 
 
 def _content_length(request: AuthenticatedHttpRequest) -> int:
+    """Return the declared body size in bytes; 0 when absent or malformed, as Django reads it."""
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -46,6 +46,12 @@ def test_inline_asks_the_object_store_to_show_the_file_in_the_browser(owner_clie
     assert fetched.headers["Content-Disposition"] == 'inline; filename="kitty.jpg"'
 
 
+def test_inline_zero_is_an_ordinary_download(owner_client, make_asset):
+    asset = make_asset("photos/kitty.jpg")
+    response = owner_client.get(reverse("assets-download", args=[asset.code]), {"inline": "0"})
+    assert "response-content-disposition=attachment" in response["Location"]
+
+
 def test_a_download_streams_the_file_when_storage_is_local(owner_client, make_asset, tmp_path):
     local = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

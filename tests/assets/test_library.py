@@ -24,14 +24,14 @@ def library(make_asset, make_rendition):
     kitty = make_asset("photos/kitty.jpg")
     hopper = make_asset("edge/hopper.png")
     make_rendition(kitty, spec="width-128|format-webp", module="social")
-    make_rendition(hopper, spec="compress-webp|targetkb-20", module="compress")
+    make_rendition(hopper, spec="format-webp|targetkb-20", module="compress")
 
 
 def test_it_lists_the_workspace_assets_newest_first(owner_client, library):
     response = owner_client.get(reverse("assets-library"))
     assert response.status_code == 200
     assert listed(response) == [
-        "hopper.compress-webp_targetkb-20.webp",
+        "hopper.format-webp_targetkb-20.webp",
         "kitty.width-128_format-webp.webp",
         "hopper.png",
         "kitty.jpg",
@@ -53,13 +53,13 @@ def test_it_does_not_list_the_assets_of_other_workspaces(owner_client, make_asse
         ({"kind": "original"}, ["hopper.png", "kitty.jpg"]),
         (
             {"kind": "derived"},
-            ["hopper.compress-webp_targetkb-20.webp", "kitty.width-128_format-webp.webp"],
+            ["hopper.format-webp_targetkb-20.webp", "kitty.width-128_format-webp.webp"],
         ),
         ({"module": "social"}, ["kitty.width-128_format-webp.webp"]),
         ({"module": "upload", "format": "PNG"}, ["hopper.png"]),
         ({"format": "JPEG"}, ["kitty.jpg"]),
         ({"q": "KITTY"}, ["kitty.width-128_format-webp.webp", "kitty.jpg"]),
-        ({"q": "targetkb", "kind": "derived"}, ["hopper.compress-webp_targetkb-20.webp"]),
+        ({"q": "targetkb", "kind": "derived"}, ["hopper.format-webp_targetkb-20.webp"]),
         ({"q": "no such name"}, []),
     ],
 )
@@ -88,7 +88,7 @@ def test_an_invalid_filter_is_ignored_and_explained_while_the_others_apply(owner
 def test_it_paginates_by_the_page_size_and_page_links_keep_the_filters(owner_client, library):
     first = owner_client.get(reverse("assets-library"), {"q": "h"})
     assert listed(first) == [
-        "hopper.compress-webp_targetkb-20.webp",
+        "hopper.format-webp_targetkb-20.webp",
         "kitty.width-128_format-webp.webp",
     ]
     html = first.content.decode()

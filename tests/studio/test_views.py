@@ -168,3 +168,25 @@ def test_healthz_says_which_part_is_down(client, settings, monkeypatch):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["broker"] == "error" and response.json()["database"] == "ok"
+
+
+def test_the_crop_preview_and_estimate_never_show_another_users_image(owner_client, outsider, make_asset):
+    from assets.services import make_thumbnail
+
+    foreign = make_asset("photos/kitty.jpg", user=outsider)
+    make_thumbnail(foreign)
+    preview = owner_client.get(reverse("studio-social-preview"),
+                               {"assets": [foreign.code], "preview_format": "x-post"})
+    estimate = owner_client.get(reverse("studio-compress-estimate"),
+                                {"assets": [foreign.code], "format": "webp", "quality": "60"})
+    for response in (preview, estimate):
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert str(foreign.code) not in body and "kitty" not in body
+
+
+@pytest.mark.parametrize("name", ["studio-social-preview", "studio-compress-estimate"])
+def test_preview_endpoints_need_a_login_and_refuse_post(client, owner_client, name):
+    anonymous = client.__class__().get(reverse(name))
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("account_login"))
+    assert owner_client.post(reverse(name)).status_code == 405

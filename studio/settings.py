@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "billing",
     "providers",
     "studio",
+    "djstripe",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,20 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Billing: Stripe through dj-stripe. Without a secret key billing is off and every workspace
+# is on the Free plan with its monthly grant; staff grant credits in the admin.
+STRIPE_LIVE_MODE = env_bool("STRIPE_LIVE_MODE", False)
+STRIPE_TEST_SECRET_KEY = env_secret("STRIPE_TEST_SECRET_KEY")
+STRIPE_LIVE_SECRET_KEY = env_secret("STRIPE_LIVE_SECRET_KEY")
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+STUDIO_QUOTE_RATE_LIMIT = env_int("STUDIO_QUOTE_RATE_LIMIT", 120)  # per user per minute
+STUDIO_JOB_RATE_LIMIT = env_int("STUDIO_JOB_RATE_LIMIT", 30)  # jobs started per user per minute
+CELERY_BEAT_SCHEDULE["settle-finished-jobs"] = {
+    "task": "billing.tasks.settle_finished_jobs",
+    "schedule": crontab(minute="*/5"),
+}
 
 # Studio limits (uploads and decoding).
 STUDIO_MAX_UPLOAD_BYTES = env_int("STUDIO_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)

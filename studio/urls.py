@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("assets.urls")),
+    path("billing/", include("billing.urls")),
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("studio/social/", views.social, name="studio-social"),
     path("studio/social/preview/", views.social_preview, name="studio-social-preview"),
     path("studio/compress/", views.compress, name="studio-compress"),

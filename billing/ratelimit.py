@@ -1,0 +1,45 @@
+"""A small per-user rate limit on Django's cache, for endpoints a page calls as the user types."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+
+def rate_limited(
+    scope: str, *, limit: Callable[[], int], per: int = 60, respond: Callable[..., HttpResponse]
+):
+    """Allow ``limit()`` calls per user (or client address) per ``per`` seconds, fixed window.
+
+    Over the limit the view is not called; ``respond(request)`` answers instead (its status
+    should be 429). Counters live in the default cache, so they are shared by every web process
+    when the cache is (Redis in production).
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            who = request.user.pk if request.user.is_authenticated else _client(request)
+            window = int(time.time() // per)
+            key = f"ratelimit:{scope}:{who}:{window}"
+            cache.add(key, 0, timeout=per + 1)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # evicted between add and incr: start again
+                cache.set(key, 1, timeout=per + 1)
+                count = 1
+            if count > limit():
+                return respond(request)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")

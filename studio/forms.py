@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from django import forms
 
@@ -30,9 +31,16 @@ class StudioForm(forms.Form):
         },
     )
 
+    idempotency_key = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput,
+        help_text="Made when the form is shown; a second submit of the same form reuses the job.",
+    )
+
     def __init__(self, *args, workspace, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assets"].queryset = Asset.objects.for_workspace(workspace)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
 
 CROP_MODES = [

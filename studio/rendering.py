@@ -133,7 +133,11 @@ def min_decode_size(spec: Spec, source_size: tuple[int, int]) -> tuple[int, int]
     scale = _needed_scale(spec, source_size) * DRAFT_MARGIN
     if scale >= 1:
         return None
-    return (min(src_w, math.ceil(src_w * scale)), min(src_h, math.ceil(src_h * scale)))
+    # round() first: 4000 * 0.1 * 1.5 is 600.0000000000001 in binary floating point.
+    return (
+        min(src_w, math.ceil(round(src_w * scale, 6))),
+        min(src_h, math.ceil(round(src_h * scale, 6))),
+    )
 
 
 def _needed_scale(spec: Spec, source: tuple[int, int]) -> float:
@@ -168,8 +172,7 @@ def _plan(spec: Spec, size: tuple[int, int], subject_map: SubjectMap | None) -> 
         out = step.format.size if isinstance(step, Social) else step.size
         assert mode is not None
         if mode.mode == "pad":
-            colour = tuple(int(mode.colour[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[index]
-            plan = _Plan("pad", out, colour=colour)  # type: ignore[arg-type]
+            plan = _Plan("pad", out, colour=mode.rgb)
         elif mode.mode == "blur":
             plan = _Plan("blur", out)
         else:

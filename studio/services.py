@@ -1,47 +1,77 @@
-"""Starting jobs: the one way work is handed to a worker."""
+"""Starting jobs: the one way work is handed to a worker, quoted and paid for by billing."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Workspace
 from assets.models import Asset
+from billing.ledger import InsufficientCredits, hold_for_job
+from billing.quotes import Quote, Reason, Refusal, quote
 from studio.models import Job
 from studio.specs import parse
 
 
+class JobRefused(Exception):
+    """Billing refused the job; ``refusal`` says why and what would fix it."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
 def start_job(
-    *,
-    workspace: Workspace,
-    user,
-    operation: str,
-    specs: Sequence[str],
-    inputs: Sequence[Asset],
-    params: dict | None = None,
+    *, workspace: Workspace, user, operation: str, specs: Sequence[str], inputs: Sequence[Asset],
+    params: dict | None = None, idempotency_key: str = "",
 ) -> Job:
-    """Create a queued job and enqueue it once the transaction commits.
+    """Quote, then create a queued job holding exactly the quoted credits; enqueue on commit.
 
     Every spec is parsed first, so a bad spec raises studio.specs.SpecError before anything is
-    stored. Inputs must belong to ``workspace`` (checked again here, in the same transaction
-    that creates the job); raises ValueError otherwise.
+    stored. Inputs must belong to ``workspace`` (checked again in the transaction that creates
+    the job); raises ValueError otherwise. Raises JobRefused when billing refuses (plan, credits,
+    limits). A repeated ``idempotency_key`` (a double-submitted form) returns the first job.
     """
     canonical = [str(parse(text)) for text in specs]
+    if idempotency_key:
+        existing = Job.objects.filter(workspace=workspace, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    result = quote(workspace=workspace, operation=operation, specs=canonical, inputs=inputs)
+    if not result.ok:
+        raise JobRefused(result)
     from studio.tasks import run_job
 
-    with transaction.atomic():
-        codes = [asset.code for asset in inputs]
-        found = list(Asset.objects.select_for_update().filter(workspace=workspace, code__in=codes))
-        if len(found) != len(set(codes)) or not found:
-            raise ValueError("Some of the chosen images are no longer in this workspace.")
-        job = Job.objects.create(
-            workspace=workspace,
-            user=user,
-            operation=operation,
-            spec=",".join(canonical),
-            params=params or {},
-        )
-        job.inputs.set(found)
-        transaction.on_commit(lambda: run_job.delay(job.pk))
+    try:
+        with transaction.atomic():
+            job = _create(workspace, user, operation, canonical, inputs, params, idempotency_key, result)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # The same form was submitted twice at once: the other request created the job.
+        return Job.objects.get(workspace=workspace, idempotency_key=idempotency_key)
+    except InsufficientCredits as exc:
+        raise JobRefused(
+            Refusal(
+                reason=Reason.CREDITS,
+                message=str(exc),
+                fix="Buy a credit pack or wait for your monthly grant.",
+            )
+        ) from None
+    transaction.on_commit(lambda: run_job.delay(job.pk))
+    return job
+
+
+def _create(workspace, user, operation, specs, inputs, params, idempotency_key, result: Quote) -> Job:
+    codes = [asset.code for asset in inputs]
+    found = list(Asset.objects.select_for_update().filter(workspace=workspace, code__in=codes))
+    if len(found) != len(set(codes)) or not found:
+        raise ValueError("Some of the chosen images are no longer in this workspace.")
+    job = Job.objects.create(
+        workspace=workspace, user=user, operation=operation, spec=",".join(specs),
+        params={**(params or {}), "quote": result.as_dict()}, idempotency_key=idempotency_key,
+    )
+    job.inputs.set(found)
+    hold_for_job(job, result)
     return job

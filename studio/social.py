@@ -122,7 +122,7 @@ COMPRESSION_PRESETS: Final[dict[str, CompressionPreset]] = {
         CompressionPreset(
             "email",
             "Email (JPEG, quality 70, at most 200 KB)",
-            "format-jpeg|quality-70|strip|targetkb-200",
+            "format-jpeg|quality-70|targetkb-200|strip",
         ),
         CompressionPreset("social", "Social (JPEG, quality 85)", "format-jpeg|quality-85|strip"),
         CompressionPreset("high-quality", "High quality (PNG, keeps metadata)", "format-png"),

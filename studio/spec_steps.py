@@ -52,12 +52,12 @@ class Step:
 
 
 KIND_ORDER: Final = ("size", "crop", "format", "quality", "target", "progressive", "strip")
-_REGISTRY: dict[str, type[Step]] = {}
+REGISTRY: dict[str, type[Step]] = {}
 
 
 def register[S: type[Step]](cls: S) -> S:
     """Register a step class under its name (class decorator)."""
-    _REGISTRY[cls.name] = cls
+    REGISTRY[cls.name] = cls
     return cls
 
 
@@ -104,6 +104,12 @@ class CropMode:
     mode: str  # "smart" | "center" | "fp" | "pad" | "blur"
     focal: tuple[int, int] | None = None
     colour: str | None = None  # lower-case RRGGBB for "pad"
+
+    @property
+    def rgb(self) -> tuple[int, int, int]:
+        """Return the pad colour as (red, green, blue), 0-255; black if none was given."""
+        hex_colour = self.colour or "000000"
+        return (int(hex_colour[0:2], 16), int(hex_colour[2:4], 16), int(hex_colour[4:6], 16))
 
     def token(self) -> str:
         """Return the mode as written in a spec (after "fill-WxH-" or "crop-")."""
@@ -341,7 +347,7 @@ class TargetKB(_Number):
         return self.value * 1024
 
     def describe(self) -> str:
-        return f"at most {_kb_text(self.value)}"
+        return f"at most {kb_text(self.value)}"
 
 
 @register
@@ -396,5 +402,5 @@ class Strip(_Flag):
         return "without metadata (EXIF, GPS)"
 
 
-def _kb_text(kb: int) -> str:
+def kb_text(kb: int) -> str:
     return f"{kb // 1024} MB" if kb % 1024 == 0 else f"{kb} KB"

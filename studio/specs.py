@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 from studio.rendering import Rendition, min_decode_size, render, render_all
 from studio.spec_steps import (
-    _REGISTRY,
     KIND_ORDER,
+    REGISTRY,
     Crop,
     CropMode,
     Fill,
@@ -40,7 +40,7 @@ from studio.spec_steps import (
     SpecError,
     Step,
     TargetKB,
-    _kb_text,
+    kb_text,
 )
 
 __all__ = ["Rendition", "Spec", "SpecError", "min_decode_size", "parse", "render", "render_all"]
@@ -162,7 +162,7 @@ class Spec:
             head += f" {quality.describe()}"
         parts = [head]
         if (max_bytes := self.max_bytes) is not None:
-            limit = f"at most {_kb_text(max_bytes // 1024)}"
+            limit = f"at most {kb_text(max_bytes // 1024)}"
             if head.startswith("save") and quality is None:
                 parts[0] += f" {limit}"  # "save as WebP at most 200 KB"
             else:
@@ -190,9 +190,9 @@ def parse(spec: str) -> Spec:
                 "(steps are joined with a single '|')."
             )
         name, _, args = raw.partition("-")
-        step_class = _REGISTRY.get(name)
+        step_class = REGISTRY.get(name)
         if step_class is None:
-            allowed = ", ".join(sorted(_REGISTRY))
+            allowed = ", ".join(sorted(REGISTRY))
             raise SpecError(f"'{raw}' is not a step we know. Steps are: {allowed}.")
         steps.append(step_class.parse(args))
     steps.sort(key=lambda step: KIND_ORDER.index(step.kind))
@@ -234,6 +234,6 @@ def _check(steps: list[Step]) -> None:
         if isinstance(target, TargetKB) and target.max_bytes > social.max_bytes:
             raise SpecError(
                 f"'{target}' is above {social.platform_label}'s upload limit of "
-                f"{_kb_text(social.max_bytes // 1024)}; the social step already keeps files "
+                f"{kb_text(social.max_bytes // 1024)}; the social step already keeps files "
                 "under that limit, so remove it or choose a smaller target."
             )

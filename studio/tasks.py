@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from billing.ledger import release, settle
 from studio.models import Job
 from studio.operations import OperationError, get_operation
 
@@ -29,6 +30,8 @@ def run_job(job_id: int) -> None:
         job.finish(Job.Status.FAILED, UNEXPECTED)
     else:
         job.finish(Job.Status.SUCCEEDED, message)
+    # Capture the hold on success, release it otherwise; exactly once (idempotent keys).
+    settle(job)
 
 
 @shared_task(ignore_result=True)
@@ -36,9 +39,8 @@ def sweep_stuck_jobs() -> int:
     """Fail every job still queued or running past its deadline; return how many."""
     count = 0
     for job in Job.objects.stuck():
-        if job.finish(
-            Job.Status.FAILED,
-            "This job did not finish in time and was stopped. Please try again.",
-        ):
+        message = "This job did not finish in time and was stopped. Nothing was charged; please try again."
+        if job.finish(Job.Status.FAILED, message):
+            release(job, reason=message)
             count += 1
     return count

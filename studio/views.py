@@ -18,7 +18,8 @@ from studio import health
 from studio.forms import CompressForm, SocialForm, preset_fields
 from studio.models import Job
 from studio.preview import PreviewForm, compression_estimates, crop_preview
-from studio.services import start_job
+from billing.ratelimit import rate_limited
+from studio.services import JobRefused, start_job
 from studio.social import COMPRESSION_PRESETS, SOCIAL_FORMATS
 from studio.specs import SpecError
 
@@ -47,31 +48,51 @@ def _initial_assets(request: AuthenticatedHttpRequest) -> dict:
     return {"assets": request.GET.getlist("assets")}
 
 
+def _too_many_jobs(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        "You are starting jobs faster than we allow; wait a minute and try again.", status=429
+    )
+
+
+@rate_limited("job", limit=lambda: settings.STUDIO_JOB_RATE_LIMIT, per=60, respond=_too_many_jobs)
+def _start(request: AuthenticatedHttpRequest, form, *, operation: str) -> HttpResponse | None:
+    """Start the form's job and redirect to it, or put the reason on the form and return None."""
+    try:
+        job = start_job(
+            workspace=current_workspace(request),
+            user=request.user,
+            operation=operation,
+            specs=form.specs(),
+            inputs=list(form.cleaned_data["assets"]),
+            idempotency_key=form.cleaned_data.get("idempotency_key", ""),
+        )
+    except JobRefused as exc:
+        form.refusal = exc.refusal
+        form.add_error(None, f"{exc.refusal.message} {exc.refusal.fix}")
+        return None
+    except (SpecError, ValueError) as exc:
+        form.add_error(None, str(exc))
+        return None
+    if request.htmx:
+        return HttpResponseClientRedirect(job.get_absolute_url())
+    return redirect(job)
+
+
 def _studio_page(
     request: AuthenticatedHttpRequest, *, form_class, operation: str, template: str, extra: dict
-):
+) -> HttpResponse:
+    """Show a studio form (GET) or start its job (POST); refusals come back on the form."""
     workspace = current_workspace(request)
     if request.method == "POST":
         form = form_class(request.POST, workspace=workspace)
         if form.is_valid():
-            try:
-                job = start_job(
-                    workspace=workspace,
-                    user=request.user,
-                    operation=operation,
-                    specs=form.specs(),
-                    inputs=list(form.cleaned_data["assets"]),
-                )
-            except (SpecError, ValueError) as exc:
-                form.add_error(None, str(exc))
-            else:
-                if request.htmx:
-                    return HttpResponseClientRedirect(job.get_absolute_url())
-                return redirect(job)
+            response = _start(request, form, operation=operation)
+            if response is not None:
+                return response
     else:
         form = form_class(initial=_initial_assets(request), workspace=workspace)
-    library = form.fields["assets"].queryset.select_related(None)[:200]
-    context = {"form": form, "library": library, **extra}
+    library = form.fields["assets"].queryset[:200]
+    context = {"form": form, "library": library, "operation": operation, **extra}
     return render(request, template, context)
 
 

@@ -12,13 +12,15 @@ import io
 import struct
 import warnings
 from dataclasses import dataclass, field
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
-import numpy as np
 import pillow_heif
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from studio.imaging.errors import ACCEPTED_FORMATS_TEXT, ImageError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 pillow_heif.register_heif_opener()
 # AVIF is decoded natively by Pillow >= 11.3 (features.check("avif")); nothing to register.
@@ -255,7 +257,7 @@ def _to_8bit_rgb(image: Image.Image, notes: list[str]) -> Image.Image:
         return image
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         notes.append("Converted from 16-bit")
-        return Image.fromarray(_to_uint8(np.asarray(image)), "L")
+        return Image.fromarray(_to_uint8(image), "L")
     if mode == "1":
         return image.convert("L")
     if mode in ("P", "PA", "L", "RGB") and image.has_transparency_data:
@@ -265,8 +267,11 @@ def _to_8bit_rgb(image: Image.Image, notes: list[str]) -> Image.Image:
     return image.convert("RGB")  # P without transparency, YCbCr, LAB, HSV, RGBX
 
 
-def _to_uint8(pixels: np.ndarray) -> np.ndarray:
+def _to_uint8(image: Image.Image) -> np.ndarray:
     """Scale 16-bit (or 32-bit integer holding 16-bit) samples, or float 0..1, to 0..255."""
+    import numpy as np  # here, not at the top: importing numpy costs ~23 MB of RSS
+
+    pixels = np.asarray(image)
     if pixels.dtype.kind == "f":
         scale = 255.0 if float(np.nanmax(pixels, initial=0.0)) <= 1.0 else 1.0
         return np.clip(np.nan_to_num(pixels) * scale + 0.5, 0, 255).astype(np.uint8)
@@ -297,7 +302,11 @@ def _to_srgb(
             renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
             flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
         )
-        out = ImageCms.applyTransform(colour, transform)
+        if colour.mode == "RGB":  # our own decoded pixels: convert in place, no second copy
+            ImageCms.applyTransform(colour, transform, inPlace=True)
+            out = colour
+        else:
+            out = ImageCms.applyTransform(colour, transform)
         out_icc = SRGB_ICC
         notes.append(f"Converted colours from {_describe(profile)} to sRGB")
     if alpha is not None:

@@ -85,9 +85,19 @@ def test_it_refuses_a_quality_outside_1_to_100(gps_photo):
 TARGET_PHOTOS = ["65380541.jpg", "64786603.jpg", "65394327.jpg", "29386679.jpg", "goodtimes.jpg"]
 
 
-@pytest.mark.parametrize("fmt", ["jpeg", "webp", "avif"])
-@pytest.mark.parametrize("position", [0.2, 0.5, 0.8])
-@pytest.mark.parametrize("name", TARGET_PHOTOS)
+TARGET_CASES = [
+    (name, position, fmt)
+    for fmt, names in (
+        ("jpeg", TARGET_PHOTOS),
+        ("webp", TARGET_PHOTOS),
+        ("avif", TARGET_PHOTOS[:2]),
+    )
+    for name in names
+    for position in (0.2, 0.5, 0.8)
+]
+
+
+@pytest.mark.parametrize(("name", "position", "fmt"), TARGET_CASES)
 def test_target_size_lands_at_90_to_100_percent_in_at_most_7_encodes(name, position, fmt):
     # Budgets between the file at quality 30 and at 95 (geometrically), so quality binds.
     image = decoded(PHOTOS / name).image

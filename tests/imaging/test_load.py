@@ -92,8 +92,15 @@ def test_it_refuses_the_edge_file_with_a_clear_message(name):
         decode_path(EDGE / name)
 
 
-@pytest.mark.parametrize("name", ["hopper_orientation_3.jpg", "hopper_orientation_6.jpg",
-                                  "hopper_orientation_6.webp", "hopper_orientation_8.jpg"])  # fmt: skip
+TURNED_HOPPERS = [
+    "hopper_orientation_3.jpg",
+    "hopper_orientation_6.jpg",
+    "hopper_orientation_6.webp",
+    "hopper_orientation_8.jpg",
+]
+
+
+@pytest.mark.parametrize("name", TURNED_HOPPERS)
 def test_it_turns_hopper_upright(name):
     upright = np.asarray(decode_path(EDGE / "hopper.jpg").image, dtype=np.float32)
     turned = np.asarray(decode_path(EDGE / name).image, dtype=np.float32)

@@ -1,0 +1,103 @@
+"""``manage.py apply_spec SPEC FILE... --output DIR``: run recipes on local files.
+
+Prints one JSON line per output, ``{"input", "output", "width", "height", "format", "bytes",
+"spec"}``, and one ``{"input", "error"}`` line per refused input; exits with status 1 if any
+input was refused. ``apply_spec --list-formats`` prints the social formats instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from studio.imaging.errors import ImageError
+from studio.social import SOCIAL_FORMATS
+from studio.specs import Spec, SpecError, parse, render_all
+
+#: Default largest input, as STUDIO_MAX_PIXELS in studio/settings.py.
+DEFAULT_MAX_PIXELS = 100_000_000
+
+
+class Command(BaseCommand):
+    help = (
+        "Apply one or more specs (separated by ',') to image files, writing "
+        "<input stem>.<spec slug>.<ext> into --output; or --list-formats."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("spec", nargs="?", help="e.g. 'social-x-post,fill-400x400-smart'")
+        parser.add_argument("files", nargs="*", help="image files to read")
+        parser.add_argument("--output", type=Path, help="directory for the outputs")
+        parser.add_argument(
+            "--list-formats", action="store_true", help="print the social formats and exit"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["list_formats"]:
+            self._list_formats()
+            return
+        if not options["spec"] or not options["files"] or options["output"] is None:
+            raise CommandError("Give a spec, at least one file and --output DIR.")
+        specs = self._parse(options["spec"])
+        output: Path = options["output"]
+        output.mkdir(parents=True, exist_ok=True)
+        max_pixels = getattr(settings, "STUDIO_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+        refused = 0
+        for name in options["files"]:
+            refused += not self._apply(Path(name), specs, output, max_pixels)
+        if refused:
+            total = len(options["files"])
+            raise CommandError(f"{refused} of {total} inputs were refused.", returncode=1)
+
+    def _parse(self, text: str) -> list[Spec]:
+        """Parse every spec before touching any file; CommandError names the bad one."""
+        try:
+            return [parse(part) for part in text.split(",")]
+        except SpecError as error:
+            raise CommandError(f"Bad spec: {error}") from error
+
+    def _apply(self, path: Path, specs: list[Spec], output: Path, max_pixels: int) -> bool:
+        """Render every spec from one input; print a line per output; False if refused."""
+        try:
+            with path.open("rb") as fp:
+                renditions = render_all(fp, specs, max_pixels=max_pixels)
+        except ImageError as error:
+            self._line({"input": str(path), "error": str(error)})
+            return False
+        except OSError as error:
+            self._line({"input": str(path), "error": f"We could not read this file ({error})."})
+            return False
+        for spec, rendition in zip(specs, renditions, strict=True):
+            target = output / f"{path.stem}.{spec.slug()}.{rendition.extension}"
+            target.write_bytes(rendition.data)
+            self._line(
+                {
+                    "input": str(path),
+                    "output": str(target),
+                    "width": rendition.width,
+                    "height": rendition.height,
+                    "format": rendition.format,
+                    "bytes": len(rendition.data),
+                    "spec": str(spec),
+                }
+            )
+        return True
+
+    def _list_formats(self) -> None:
+        for fmt in SOCIAL_FORMATS.values():
+            self._line(
+                {
+                    "name": fmt.name,
+                    "platform": fmt.platform,
+                    "width": fmt.width,
+                    "height": fmt.height,
+                    "max_bytes": fmt.max_bytes,
+                }
+            )
+
+    def _line(self, record: dict[str, object]) -> None:
+        self.stdout.write(json.dumps(record, ensure_ascii=False))

@@ -51,6 +51,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace} ({self.role})"
+
 
 def personal_workspace(user) -> Workspace:
     """Return the user's personal workspace, creating it on first use."""

@@ -78,7 +78,9 @@ def zip_response(assets: Iterable[Asset], *, filename: str) -> FileResponse:
                 for chunk in iter(lambda: source.read(1024 * 1024), b""):
                     target.write(chunk)
     spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type="application/zip")
+    return FileResponse(
+        spool, as_attachment=True, filename=filename, content_type="application/zip"
+    )
 
 
 def _unique_name(name: str, used: set[str]) -> str:

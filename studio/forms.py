@@ -32,7 +32,9 @@ class StudioForm(forms.Form):
     )
 
     idempotency_key = forms.CharField(
-        required=False, max_length=64, widget=forms.HiddenInput,
+        required=False,
+        max_length=64,
+        widget=forms.HiddenInput,
         help_text="Made when the form is shown; a second submit of the same form reuses the job.",
     )
 

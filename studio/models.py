@@ -49,7 +49,9 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     deadline_at = models.DateTimeField()
     idempotency_key = models.CharField(
-        max_length=64, blank=True, help_text="From the form that started it; a resubmit reuses the job."
+        max_length=64,
+        blank=True,
+        help_text="From the form that started it; a resubmit reuses the job.",
     )
 
     objects = JobQuerySet.as_manager()

@@ -23,8 +23,14 @@ class JobRefused(Exception):
 
 
 def start_job(
-    *, workspace: Workspace, user, operation: str, specs: Sequence[str], inputs: Sequence[Asset],
-    params: dict | None = None, idempotency_key: str = "",
+    *,
+    workspace: Workspace,
+    user,
+    operation: str,
+    specs: Sequence[str],
+    inputs: Sequence[Asset],
+    params: dict | None = None,
+    idempotency_key: str = "",
 ) -> Job:
     """Quote, then create a queued job holding exactly the quoted credits; enqueue on commit.
 
@@ -45,7 +51,9 @@ def start_job(
 
     try:
         with transaction.atomic():
-            job = _create(workspace, user, operation, canonical, inputs, params, idempotency_key, result)
+            job = _create(
+                workspace, user, operation, canonical, inputs, params, idempotency_key, result
+            )
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -63,14 +71,20 @@ def start_job(
     return job
 
 
-def _create(workspace, user, operation, specs, inputs, params, idempotency_key, result: Quote) -> Job:
+def _create(
+    workspace, user, operation, specs, inputs, params, idempotency_key, result: Quote
+) -> Job:
     codes = [asset.code for asset in inputs]
     found = list(Asset.objects.select_for_update().filter(workspace=workspace, code__in=codes))
     if len(found) != len(set(codes)) or not found:
         raise ValueError("Some of the chosen images are no longer in this workspace.")
     job = Job.objects.create(
-        workspace=workspace, user=user, operation=operation, spec=",".join(specs),
-        params={**(params or {}), "quote": result.as_dict()}, idempotency_key=idempotency_key,
+        workspace=workspace,
+        user=user,
+        operation=operation,
+        spec=",".join(specs),
+        params={**(params or {}), "quote": result.as_dict()},
+        idempotency_key=idempotency_key,
     )
     job.inputs.set(found)
     hold_for_job(job, result)

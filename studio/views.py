@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,11 +13,11 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from accounts.http import AuthenticatedHttpRequest, current_workspace
 from assets.downloads import zip_response
+from billing.ratelimit import rate_limited
 from studio import health
 from studio.forms import CompressForm, SocialForm, preset_fields
 from studio.models import Job
 from studio.preview import PreviewForm, compression_estimates, crop_preview
-from billing.ratelimit import rate_limited
 from studio.services import JobRefused, start_job
 from studio.social import COMPRESSION_PRESETS, SOCIAL_FORMATS
 from studio.specs import SpecError

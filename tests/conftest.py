@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,10 +40,21 @@ def s3_server():
             "AWS_SECRET_ACCESS_KEY": os.environ["STUDIO_S3_SECRET_ACCESS_KEY"],
         }
         process = subprocess.Popen(
-            [weed, "mini", f"-dir={data_dir}", f"-ip={host}", f"-ip.bind={host}",
-             f"-s3.port={port}", f"-bucket={os.environ['STUDIO_S3_BUCKET']}",
-             "-master.telemetry=false", "-admin.ui=false"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=data_dir,
+            [
+                weed,
+                "mini",
+                f"-dir={data_dir}",
+                f"-ip={host}",
+                f"-ip.bind={host}",
+                f"-s3.port={port}",
+                f"-bucket={os.environ['STUDIO_S3_BUCKET']}",
+                "-master.telemetry=false",
+                "-admin.ui=false",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=data_dir,
         )
     _wait_for_bucket()
     yield
@@ -98,7 +109,9 @@ def outsider(django_user_model):
 def _verified_user(model, email: str):
     from allauth.account.models import EmailAddress
 
-    user = model.objects.create_user(username=email.split("@")[0], email=email, password="pw-Studio-2026")
+    user = model.objects.create_user(
+        username=email.split("@")[0], email=email, password="pw-Studio-2026"
+    )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
 
@@ -145,8 +158,13 @@ def celery_worker(transactional_db):
 
     app.control.purge()
     with start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, queues=["cpu", "io"],
-        loglevel="WARNING", shutdown_timeout=30,
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        queues=["cpu", "io"],
+        loglevel="WARNING",
+        shutdown_timeout=30,
     ) as worker:
         yield worker
 

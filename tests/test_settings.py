@@ -34,14 +34,19 @@ def test_env_int_names_the_variable_it_cannot_read(monkeypatch):
 
 
 def test_check_deploy_is_clean_with_production_variables():
+    # Test fixtures may set DJANGO_ALLOW_ASYNC_UNSAFE (Playwright); a deployment never does.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "SITE_ROOT": "https://studio.example.com",
         "ALLOWED_HOSTS": "studio.example.com",
         "SECRET_KEY": "p" * 20 + "r0duct10n-k3y-w1th-3n0ugh-r4nd0mn3ss-XyZ",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,47 +8,135 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Asset',
+            name="Asset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('original', 'Original'), ('derived', 'Derived')], default='original', max_length=10)),
-                ('module', models.CharField(choices=[('upload', 'Upload'), ('social', 'Social Optimizer'), ('compress', 'Compression Studio')], default='upload', max_length=20)),
-                ('file', models.FileField(max_length=255, upload_to=assets.models.object_key)),
-                ('filename', models.CharField(help_text='Name shown to the user and on download.', max_length=255)),
-                ('format', models.CharField(max_length=10)),
-                ('mime_type', models.CharField(max_length=50)),
-                ('width', models.PositiveIntegerField(help_text='Pixels, after EXIF orientation.')),
-                ('height', models.PositiveIntegerField(help_text='Pixels, after EXIF orientation.')),
-                ('bytes', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('color_mode', models.CharField(max_length=10)),
-                ('has_alpha', models.BooleanField(default=False)),
-                ('orientation', models.PositiveSmallIntegerField(default=1, help_text='EXIF orientation 1-8.')),
-                ('has_gps', models.BooleanField(default=False)),
-                ('frames', models.PositiveIntegerField(default=1)),
-                ('spec', models.CharField(blank=True, help_text='The recipe that made it.', max_length=500)),
-                ('details', models.JSONField(blank=True, default=dict, help_text='Rendition facts: quality, encodes, notes.')),
-                ('thumbnail', models.FileField(blank=True, max_length=255, upload_to=assets.models.thumbnail_key)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('derived_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='derivatives', to='assets.asset')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assets', to='accounts.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("original", "Original"), ("derived", "Derived")],
+                        default="original",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "module",
+                    models.CharField(
+                        choices=[
+                            ("upload", "Upload"),
+                            ("social", "Social Optimizer"),
+                            ("compress", "Compression Studio"),
+                        ],
+                        default="upload",
+                        max_length=20,
+                    ),
+                ),
+                ("file", models.FileField(max_length=255, upload_to=assets.models.object_key)),
+                (
+                    "filename",
+                    models.CharField(
+                        help_text="Name shown to the user and on download.", max_length=255
+                    ),
+                ),
+                ("format", models.CharField(max_length=10)),
+                ("mime_type", models.CharField(max_length=50)),
+                ("width", models.PositiveIntegerField(help_text="Pixels, after EXIF orientation.")),
+                (
+                    "height",
+                    models.PositiveIntegerField(help_text="Pixels, after EXIF orientation."),
+                ),
+                ("bytes", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("color_mode", models.CharField(max_length=10)),
+                ("has_alpha", models.BooleanField(default=False)),
+                (
+                    "orientation",
+                    models.PositiveSmallIntegerField(default=1, help_text="EXIF orientation 1-8."),
+                ),
+                ("has_gps", models.BooleanField(default=False)),
+                ("frames", models.PositiveIntegerField(default=1)),
+                (
+                    "spec",
+                    models.CharField(
+                        blank=True, help_text="The recipe that made it.", max_length=500
+                    ),
+                ),
+                (
+                    "details",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Rendition facts: quality, encodes, notes.",
+                    ),
+                ),
+                (
+                    "thumbnail",
+                    models.FileField(
+                        blank=True, max_length=255, upload_to=assets.models.thumbnail_key
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "derived_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="derivatives",
+                        to="assets.asset",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assets",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['workspace', '-created_at'], name='assets_asse_workspa_48b57c_idx'), models.Index(fields=['workspace', 'sha256'], name='assets_asse_workspa_9c9779_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('derived_from__isnull', False)), fields=('derived_from', 'spec'), name='one_rendition_per_source_and_spec')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["workspace", "-created_at"], name="assets_asse_workspa_48b57c_idx"
+                    ),
+                    models.Index(
+                        fields=["workspace", "sha256"], name="assets_asse_workspa_9c9779_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("derived_from__isnull", False)),
+                        fields=("derived_from", "spec"),
+                        name="one_rendition_per_source_and_spec",
+                    )
+                ],
             },
         ),
     ]

@@ -5,22 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('assets', '0001_initial'),
-        ('studio', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("assets", "0001_initial"),
+        ("studio", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='job',
-            name='idempotency_key',
-            field=models.CharField(blank=True, help_text='From the form that started it; a resubmit reuses the job.', max_length=64),
+            model_name="job",
+            name="idempotency_key",
+            field=models.CharField(
+                blank=True,
+                help_text="From the form that started it; a resubmit reuses the job.",
+                max_length=64,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='job',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('workspace', 'idempotency_key'), name='one_job_per_idempotency_key'),
+            model_name="job",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("workspace", "idempotency_key"),
+                name="one_job_per_idempotency_key",
+            ),
         ),
     ]

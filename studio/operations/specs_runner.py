@@ -11,7 +11,6 @@ import io
 
 from django.conf import settings
 
-from assets.models import Asset
 from assets.services import make_thumbnail, store_rendition
 from studio.imaging.errors import ImageError
 from studio.models import Job

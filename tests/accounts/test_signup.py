@@ -15,9 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_signing_up_sends_a_verification_mail_and_creates_a_personal_workspace(client):
-    response = client.post(reverse("account_signup"), {
-        "email": "new@example.com", "password1": "a-Long-passphrase-42", "password2": "a-Long-passphrase-42",
-    })
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.com",
+            "password1": "a-Long-passphrase-42",
+            "password2": "a-Long-passphrase-42",
+        },
+    )
     assert response.status_code == 302
     user = get_user_model().objects.get(email="new@example.com")
     workspace = Workspace.objects.get(owner=user, personal=True)
@@ -27,16 +32,27 @@ def test_signing_up_sends_a_verification_mail_and_creates_a_personal_workspace(c
 
 
 def test_an_unverified_user_cannot_log_in_until_the_link_is_followed(client):
-    client.post(reverse("account_signup"), {
-        "email": "second@example.com", "password1": "a-Long-passphrase-42", "password2": "a-Long-passphrase-42",
-    })
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "second@example.com",
+            "password1": "a-Long-passphrase-42",
+            "password2": "a-Long-passphrase-42",
+        },
+    )
     client.logout()
-    client.post(reverse("account_login"), {"login": "second@example.com", "password": "a-Long-passphrase-42"})
+    client.post(
+        reverse("account_login"),
+        {"login": "second@example.com", "password": "a-Long-passphrase-42"},
+    )
     assert client.get(reverse("assets-library")).status_code == 302
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
     path = link.split("testserver", 1)[-1]
     client.post(path)
-    client.post(reverse("account_login"), {"login": "second@example.com", "password": "a-Long-passphrase-42"})
+    client.post(
+        reverse("account_login"),
+        {"login": "second@example.com", "password": "a-Long-passphrase-42"},
+    )
     assert client.get(reverse("assets-library")).status_code == 200
 
 
@@ -48,5 +64,8 @@ def test_a_password_reset_mail_is_sent(client, owner):
 
 def test_a_user_sees_only_the_workspaces_they_belong_to(owner, teammate, outsider):
     owners = Workspace.objects.get(owner=owner)
-    assert list(Workspace.objects.for_user(teammate).order_by("id")) == [owners, Workspace.objects.get(owner=teammate)]
+    assert list(Workspace.objects.for_user(teammate).order_by("id")) == [
+        owners,
+        Workspace.objects.get(owner=teammate),
+    ]
     assert owners not in Workspace.objects.for_user(outsider)

@@ -142,7 +142,9 @@ def test_the_query_count_does_not_grow_with_the_number_of_assets(
     owner_client, make_asset, add_thumbnail, django_assert_num_queries
 ):
     add_thumbnail(make_asset("photos/kitty.jpg"))
-    owner_client.get(reverse("assets-library"))  # the first visit opens the workspace's credit period
+    owner_client.get(
+        reverse("assets-library")
+    )  # the first visit opens the workspace's credit period
     with CaptureQueriesContext(connection) as one_asset:
         owner_client.get(reverse("assets-library"))
     for name in ("edge/hopper.jpg", "edge/hopper.png", "edge/hopper.gif", "edge/hopper.webp"):

@@ -154,7 +154,13 @@ def test_it_refuses_files_that_are_not_images_it_can_use_by_their_content(
 
 
 @pytest.mark.parametrize(
-    "name", ["truncated_jpeg.jpg", "truncated_image.png", "truncated_end_chunk.png", "broken_data_stream.png"]
+    "name",
+    [
+        "truncated_jpeg.jpg",
+        "truncated_image.png",
+        "truncated_end_chunk.png",
+        "broken_data_stream.png",
+    ],
 )
 def test_it_refuses_an_image_whose_pixel_data_is_cut_short(owner_client, name):
     html = upload(owner_client, corpus_upload(f"edge/{name}")).content.decode()

@@ -9,8 +9,14 @@ import pytest
 
 CHROMIUM = os.environ.get("STUDIO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 # Playwright's sync API runs an event loop in this thread; the test itself only reads the
@@ -21,7 +27,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is required for browser journeys; install it (apt-get install chromium) or set STUDIO_CHROMIUM. Not found: {CHROMIUM}")
+        pytest.fail(
+            f"Chromium is required for browser journeys; install it (apt-get install chromium) or set STUDIO_CHROMIUM. Not found: {CHROMIUM}"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

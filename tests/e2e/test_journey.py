@@ -15,10 +15,16 @@ from tests.conftest import CORPUS
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-Long-passphrase-42"
-FORMATS = {"instagram-story": (1080, 1920), "x-post": (1200, 675), "linkedin-company-cover": (1128, 191)}
+FORMATS = {
+    "instagram-story": (1080, 1920),
+    "x-post": (1200, 675),
+    "linkedin-company-cover": (1128, 191),
+}
 
 
-def test_a_new_user_turns_phone_photos_into_platform_files(page, live_server, celery_worker, tmp_path):
+def test_a_new_user_turns_phone_photos_into_platform_files(
+    page, live_server, celery_worker, tmp_path
+):
     base = live_server.url
 
     # Sign up and verify the e-mail address with the link from the mail.
@@ -40,10 +46,13 @@ def test_a_new_user_turns_phone_photos_into_platform_files(page, live_server, ce
 
     # Upload a HEIC from an iPhone and a JPEG with EXIF orientation 6, both at once.
     page.goto(f"{base}/upload/")
-    page.set_input_files("input[name=images]", [
-        str(CORPUS / "camera" / "iphone_13_pro_max.HEIC"),
-        str(CORPUS / "edge" / "hopper_orientation_6.jpg"),
-    ])
+    page.set_input_files(
+        "input[name=images]",
+        [
+            str(CORPUS / "camera" / "iphone_13_pro_max.HEIC"),
+            str(CORPUS / "edge" / "hopper_orientation_6.jpg"),
+        ],
+    )
     page.wait_for_selector("#upload-results li.stored >> nth=1")
     assert page.locator("#upload-results li.error").count() == 0
 

@@ -17,8 +17,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def job(owner, make_asset):
     source = make_asset("photos/kitty.jpg")
-    job = Job.objects.create(workspace=personal_workspace(owner), user=owner, operation="compress",
-                             spec="format-webp|quality-70")
+    job = Job.objects.create(
+        workspace=personal_workspace(owner),
+        user=owner,
+        operation="compress",
+        spec="format-webp|quality-70",
+    )
     job.inputs.set([source])
     return job
 
@@ -51,7 +55,9 @@ def test_job_urls_refuse_post(owner_client, job, name):
     assert owner_client.post(reverse(name, args=[job.code])).status_code == 405
 
 
-def test_the_status_partial_polls_while_the_job_runs_and_stops_with_286_when_it_ends(owner_client, job):
+def test_the_status_partial_polls_while_the_job_runs_and_stops_with_286_when_it_ends(
+    owner_client, job
+):
     url = reverse("studio-job-status", args=[job.code])
     running = owner_client.get(url, headers={"HX-Request": "true"})
     assert running.status_code == 200
@@ -63,13 +69,20 @@ def test_the_status_partial_polls_while_the_job_runs_and_stops_with_286_when_it_
     assert "The input was deleted." in ended.content.decode()
 
 
-def test_the_social_form_starts_one_job_for_every_ticked_format(owner_client, make_asset, django_capture_on_commit_callbacks):
+def test_the_social_form_starts_one_job_for_every_ticked_format(
+    owner_client, make_asset, django_capture_on_commit_callbacks
+):
     a, b = make_asset("photos/kitty.jpg"), make_asset("camera/jolla.jpg")
     with django_capture_on_commit_callbacks() as callbacks:
-        response = owner_client.post(reverse("studio-social"), {
-            "assets": [a.code, b.code], "formats": ["instagram-story", "x-post", "youtube-thumbnail"],
-            "crop_mode": "smart", "pad_color": "#ffffff",
-        })
+        response = owner_client.post(
+            reverse("studio-social"),
+            {
+                "assets": [a.code, b.code],
+                "formats": ["instagram-story", "x-post", "youtube-thumbnail"],
+                "crop_mode": "smart",
+                "pad_color": "#ffffff",
+            },
+        )
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert job.operation == "social"
@@ -80,18 +93,30 @@ def test_the_social_form_starts_one_job_for_every_ticked_format(owner_client, ma
 
 def test_the_social_form_builds_focal_point_and_letterbox_crops(owner_client, make_asset):
     a = make_asset("photos/kitty.jpg")
-    owner_client.post(reverse("studio-social"), {"assets": [a.code], "formats": ["x-post"],
-                                                 "crop_mode": "focal", "focal_x": "30", "focal_y": "40"})
-    owner_client.post(reverse("studio-social"), {"assets": [a.code], "formats": ["x-post"],
-                                                 "crop_mode": "fit-pad", "pad_color": "#112233"})
+    owner_client.post(
+        reverse("studio-social"),
+        {
+            "assets": [a.code],
+            "formats": ["x-post"],
+            "crop_mode": "focal",
+            "focal_x": "30",
+            "focal_y": "40",
+        },
+    )
+    owner_client.post(
+        reverse("studio-social"),
+        {"assets": [a.code], "formats": ["x-post"], "crop_mode": "fit-pad", "pad_color": "#112233"},
+    )
     specs = sorted(job.spec for job in Job.objects.all())
     assert specs == ["social-x-post|crop-fit-pad-112233", "social-x-post|crop-fp30-40"]
 
 
 def test_the_social_form_refuses_another_users_asset(owner_client, outsider, make_asset):
     foreign = make_asset("photos/kitty.jpg", user=outsider)
-    response = owner_client.post(reverse("studio-social"), {"assets": [foreign.code], "formats": ["x-post"],
-                                                            "crop_mode": "smart"})
+    response = owner_client.post(
+        reverse("studio-social"),
+        {"assets": [foreign.code], "formats": ["x-post"], "crop_mode": "smart"},
+    )
     assert response.status_code == 200
     assert "not in your library" in response.content.decode()
     assert not Job.objects.exists()
@@ -99,10 +124,21 @@ def test_the_social_form_refuses_another_users_asset(owner_client, outsider, mak
 
 def test_the_compress_form_uses_a_preset_or_the_fields(owner_client, make_asset):
     a = make_asset("photos/kitty.jpg")
-    owner_client.post(reverse("studio-compress"), {"assets": [a.code], "preset": "email",
-                                                   "format": "webp", "quality": "80"})
-    owner_client.post(reverse("studio-compress"), {"assets": [a.code], "format": "jpeg", "quality": "72",
-                                                   "target_kb": "150", "strip": "on", "progressive": "on"})
+    owner_client.post(
+        reverse("studio-compress"),
+        {"assets": [a.code], "preset": "email", "format": "webp", "quality": "80"},
+    )
+    owner_client.post(
+        reverse("studio-compress"),
+        {
+            "assets": [a.code],
+            "format": "jpeg",
+            "quality": "72",
+            "target_kb": "150",
+            "strip": "on",
+            "progressive": "on",
+        },
+    )
     specs = [job.spec for job in Job.objects.order_by("id")]
     assert specs[0].startswith("format-jpeg|quality-70")
     assert "targetkb-200" in specs[0]
@@ -111,9 +147,11 @@ def test_the_compress_form_uses_a_preset_or_the_fields(owner_client, make_asset)
 
 def test_the_compression_estimate_encodes_a_sample_and_reports_savings(owner_client, make_asset):
     a = make_asset("camera/jolla.jpg")
-    response = owner_client.get(reverse("studio-compress-estimate"),
-                                {"assets": [a.code], "format": "webp", "quality": "60", "strip": "on"},
-                                headers={"HX-Request": "true"})
+    response = owner_client.get(
+        reverse("studio-compress-estimate"),
+        {"assets": [a.code], "format": "webp", "quality": "60", "strip": "on"},
+        headers={"HX-Request": "true"},
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "jolla.jpg" in body and "%" in body
@@ -124,8 +162,10 @@ def test_the_crop_preview_draws_the_crop_box_and_safe_zone(owner_client, make_as
 
     a = make_asset("photos/kitty.jpg")
     make_thumbnail(a)
-    response = owner_client.get(reverse("studio-social-preview"),
-                                {"assets": [a.code], "preview_format": "instagram-story", "crop_mode": "smart"})
+    response = owner_client.get(
+        reverse("studio-social-preview"),
+        {"assets": [a.code], "preview_format": "instagram-story", "crop_mode": "smart"},
+    )
     body = response.content.decode()
     assert 'class="crop"' in body and 'class="safe"' in body
 
@@ -136,9 +176,16 @@ def test_the_job_zip_holds_every_output(owner_client, job, make_asset):
 
     source = job.inputs.get()
     with source.file.open("rb") as fp:
-        (rendition,) = render_all(io.BytesIO(fp.read()), [parse("format-webp|quality-70")], max_pixels=10**8)
-    output = store_rendition(source=source, spec="format-webp|quality-70", rendition=rendition,
-                             module="compress", user=None)
+        (rendition,) = render_all(
+            io.BytesIO(fp.read()), [parse("format-webp|quality-70")], max_pixels=10**8
+        )
+    output = store_rendition(
+        source=source,
+        spec="format-webp|quality-70",
+        rendition=rendition,
+        module="compress",
+        user=None,
+    )
     job.outputs.add(output)
     response = owner_client.get(reverse("studio-job-zip", args=[job.code]))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
@@ -149,7 +196,9 @@ def test_the_job_zip_holds_every_output(owner_client, job, make_asset):
 def test_studio_pages_need_a_login(client):
     for name in ["studio-social", "studio-compress", "studio-jobs"]:
         response = client.get(reverse(name))
-        assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+        assert response.status_code == 302 and response["Location"].startswith(
+            reverse("account_login")
+        )
 
 
 def test_healthz_reports_database_broker_and_storage(client):
@@ -170,15 +219,20 @@ def test_healthz_says_which_part_is_down(client, settings, monkeypatch):
     assert response.json()["broker"] == "error" and response.json()["database"] == "ok"
 
 
-def test_the_crop_preview_and_estimate_never_show_another_users_image(owner_client, outsider, make_asset):
+def test_the_crop_preview_and_estimate_never_show_another_users_image(
+    owner_client, outsider, make_asset
+):
     from assets.services import make_thumbnail
 
     foreign = make_asset("photos/kitty.jpg", user=outsider)
     make_thumbnail(foreign)
-    preview = owner_client.get(reverse("studio-social-preview"),
-                               {"assets": [foreign.code], "preview_format": "x-post"})
-    estimate = owner_client.get(reverse("studio-compress-estimate"),
-                                {"assets": [foreign.code], "format": "webp", "quality": "60"})
+    preview = owner_client.get(
+        reverse("studio-social-preview"), {"assets": [foreign.code], "preview_format": "x-post"}
+    )
+    estimate = owner_client.get(
+        reverse("studio-compress-estimate"),
+        {"assets": [foreign.code], "format": "webp", "quality": "60"},
+    )
     for response in (preview, estimate):
         body = response.content.decode()
         assert response.status_code == 200
@@ -188,5 +242,7 @@ def test_the_crop_preview_and_estimate_never_show_another_users_image(owner_clie
 @pytest.mark.parametrize("name", ["studio-social-preview", "studio-compress-estimate"])
 def test_preview_endpoints_need_a_login_and_refuse_post(client, owner_client, name):
     anonymous = client.__class__().get(reverse(name))
-    assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("account_login"))
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(
+        reverse("account_login")
+    )
     assert owner_client.post(reverse(name)).status_code == 405

@@ -21,6 +21,7 @@ venv: $(VENV)/.synced
 # filesystem transport (no broker server), e-mail printed here. Open http://127.0.0.1:8000
 run: venv
 	$(VENV)/bin/python manage.py migrate --no-input
+	$(VENV)/bin/python manage.py collectstatic --no-input --verbosity 0
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start
 
 # The whole suite against PostgreSQL, Redis, SeaweedFS (started by the tests) and Chromium.

@@ -50,3 +50,18 @@ def test_check_deploy_is_clean_with_production_variables():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_console_mail_backend_prints_links_whole():
+    import io
+
+    from django.core.mail import EmailMessage
+
+    from studio.mail import ReadableConsoleBackend
+
+    link = "http://127.0.0.1:8000/accounts/confirm-email/" + "k" * 120 + "/"
+    stream = io.StringIO()
+    ReadableConsoleBackend(stream=stream).send_messages(
+        [EmailMessage("Confirm", f"Go to {link}", "a@example.com", ["b@example.com"])]
+    )
+    assert link in stream.getvalue()

@@ -103,8 +103,9 @@ class SubjectMap:
             a, b = int(lo * self.scale), max(int(lo * self.scale) + 1, int(hi * self.scale))
             profile[a:b] += SUBJECT_WEIGHT[subject.kind] * subject.confidence * mean
         prefix = np.concatenate([[0.0], np.cumsum(profile)])
-        steps = min(span, 256)
-        offsets = np.unique(np.linspace(0, span, steps + 1).round().astype(int))
+        # Every whole-pixel position: a few thousand at most, scored at once by numpy, so a
+        # subject that fits is never cut by a pixel of rounding.
+        offsets = np.arange(span + 1)
         lo_a = (offsets * self.scale).astype(int)
         hi_a = np.minimum(((offsets + length) * self.scale).astype(int), profile.size)
         scores = prefix[hi_a] - prefix[lo_a]
@@ -114,7 +115,8 @@ class SubjectMap:
             size = hi - lo
             if size <= 0 or size > length:
                 continue  # cannot fit whole: the importance term keeps as much as possible
-            lost = np.clip(lo - offsets, 0, size) + np.clip(hi - (offsets + length), 0, size)
+            # Pixels of the subject left of (above) the box, plus those right of (below) it.
+            lost = np.clip(offsets - lo, 0, size) + np.clip(hi - (offsets + length), 0, size)
             weight = SUBJECT_WEIGHT[subject.kind] * subject.confidence
             scores -= CUT_PENALTY * weight * lost / size
         # A pull to the middle: the map alone is a weak signal (sky, texture), and a photographer

@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageOps
 
-from benchmarks.smartcrop_eval import evaluate
+from benchmarks.smartcrop_eval import SECOND_MARKER, SUBJECTS, evaluate
 from studio.imaging.smartcrop import SubjectMap, analyse
 from tests.conftest import CORPUS
 
 
-@pytest.fixture(scope="module")
-def cases():
-    return evaluate()[0]
+@pytest.fixture(scope="module", params=[SUBJECTS, SECOND_MARKER], ids=["tuner", "second-marker"])
+def cases(request):
+    """Cases from the marks of the engineer who tuned the crop, and of one who did not."""
+    return evaluate(request.param)[0]
 
 
 def test_smart_crop_keeps_more_of_the_marked_subjects_than_a_centre_crop(cases):

@@ -57,6 +57,10 @@ class Asset(models.Model):
         UPLOAD = "upload", "Upload"
         SOCIAL = "social", "Social Optimizer"
         COMPRESS = "compress", "Compression Studio"
+        CREATE = "create", "Create Studio"
+        EDIT = "edit", "Edit Studio"
+        UPSCALE = "upscale", "Upscale Studio"
+        CONTROL = "control", "Control Studio"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="assets")
@@ -86,6 +90,14 @@ class Asset(models.Model):
         default=dict, blank=True, help_text="Rendition facts: quality, encodes, notes."
     )
     thumbnail = models.FileField(upload_to=thumbnail_key, max_length=255, blank=True)
+    # Made by an AI model (empty for uploads and the foundation's renditions).
+    provider = models.CharField(max_length=30, blank=True, help_text='"stability", "local"...')
+    ai_model = models.CharField(max_length=120, blank=True, help_text="The provider's model path.")
+    prompt = models.TextField(blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    cost_credits = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Credits charged for making this file."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AssetQuerySet.as_manager()
@@ -97,10 +109,11 @@ class Asset(models.Model):
             models.Index(fields=["workspace", "sha256"]),
         ]
         constraints = [
-            # Renditions are unique on (source, spec), as in Wagtail.
+            # Renditions are unique on (source, spec), as in Wagtail; AI results are not
+            # (the same recipe with another prompt or seed makes another image).
             models.UniqueConstraint(
                 fields=["derived_from", "spec"],
-                condition=models.Q(derived_from__isnull=False),
+                condition=models.Q(derived_from__isnull=False, provider=""),
                 name="one_rendition_per_source_and_spec",
             )
         ]

@@ -101,7 +101,7 @@ def store_rendition(*, source: Asset, spec: str, rendition, module: str, user) -
     ``rendition`` is a studio.specs.Rendition (data, width, height, format, notes, ...).
     Renditions are unique on (source, spec), as in Wagtail: asking again returns the first.
     """
-    existing = Asset.objects.filter(derived_from=source, spec=spec).first()
+    existing = Asset.objects.filter(derived_from=source, spec=spec, provider="").first()
     if existing is not None:
         return existing
     data = rendition.data
@@ -135,6 +135,70 @@ def store_rendition(*, source: Asset, spec: str, rendition, module: str, user) -
     asset.file.save("rendition", ContentFile(data), save=False)
     asset.save()
     return asset
+
+
+def store_generated(
+    *,
+    workspace: Workspace,
+    user,
+    data: bytes,
+    source: Asset | None,
+    spec: str,
+    module: str,
+    provider: str,
+    model: str,
+    prompt: str = "",
+    seed: int | None = None,
+    cost_credits: int | None = None,
+    details: dict | None = None,
+) -> Asset:
+    """Validate a provider's output by its content, like an upload, and store it as an asset.
+
+    ``source`` is the input it was made from (None for text-to-image). The bytes must be a
+    whole image in one of FORMAT_FILES' formats within STUDIO_MAX_PIXELS (headers probed,
+    pixels decoded); raises UploadError with a message otherwise, and nothing is stored.
+    """
+    try:
+        info = probe(io.BytesIO(data), max_pixels=settings.STUDIO_MAX_PIXELS)
+        decode(io.BytesIO(data), max_pixels=settings.STUDIO_MAX_PIXELS, min_size=(1, 1))
+    except ImageError as exc:
+        raise UploadError(f"The {provider} result is not a usable image: {exc}") from None
+    extension, mime_type = FORMAT_FILES[info.format]
+    stem = PurePosixPath(source.filename).stem if source else _prompt_stem(prompt)
+    slug = spec.split("|", 1)[0][:60]
+    asset = Asset(
+        workspace=workspace,
+        created_by=user,
+        kind=Asset.Kind.DERIVED if source else Asset.Kind.ORIGINAL,
+        module=module,
+        filename=f"{stem}.{slug}{extension}",
+        format=info.format,
+        mime_type=mime_type,
+        width=info.width,
+        height=info.height,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        color_mode=info.mode,
+        has_alpha=info.has_alpha,
+        orientation=info.orientation,
+        derived_from=source,
+        spec=spec,
+        details=details or {},
+        provider=provider,
+        ai_model=model,
+        prompt=prompt,
+        seed=seed,
+        cost_credits=cost_credits,
+    )
+    asset.file.save("generated", ContentFile(data), save=False)
+    asset.save()
+    return asset
+
+
+def _prompt_stem(prompt: str) -> str:
+    """Return a file-name stem from the first words of a prompt ("a-red-fox-at-dawn")."""
+    words = "".join(ch if ch.isalnum() else " " for ch in prompt.lower()).split()
+    return "-".join(words[:6])[:60] or "generated"
 
 
 def make_thumbnail(asset: Asset) -> None:

@@ -367,9 +367,13 @@ def release(job: Job, reason: str = "") -> LedgerEntry | None:
 
 
 def settle(job: Job) -> LedgerEntry | None:
-    """Capture a succeeded job, release any other; for the worker and the sweeper."""
+    """Capture a succeeded job, release any other; for the worker and the sweeper.
+
+    A job that made only some of its outputs says what they cost in ``params.credits_used``
+    (studio.operations.ai); only that is charged, the rest of the hold is released.
+    """
     if job.status == "succeeded":
-        return capture(job)
+        return capture(job, job.params.get("credits_used"))
     return release(job, reason=job.message[:200])
 
 

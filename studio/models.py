@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,6 +105,23 @@ class Job(models.Model):
         Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
             progress=self.progress, message=message
         )
+
+    def save_param(self, *path: str, value) -> None:
+        """Set ``params[path[0]][path[1]]... = value`` on the row, merging under a row lock.
+
+        Used for what must survive a retried task: prediction ids before polling, outputs
+        already made, the credits actually used.
+        """
+        with transaction.atomic():
+            params = (
+                Job.objects.select_for_update().values_list("params", flat=True).get(pk=self.pk)
+            )
+            node = params
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            node[path[-1]] = value
+            Job.objects.filter(pk=self.pk).update(params=params)
+        self.params = params
 
     def finish(self, status: str, message: str = "") -> bool:
         """Mark an unfinished job succeeded or failed; return False if it had already ended."""

@@ -67,7 +67,10 @@ def start_job(
                 fix="Buy a credit pack or wait for your monthly grant.",
             )
         ) from None
-    transaction.on_commit(lambda: run_job.delay(job.pk))
+    from studio.operations import get_operation
+
+    queue = get_operation(operation).queue  # provider calls wait on "io", imaging on "cpu"
+    transaction.on_commit(lambda: run_job.apply_async((job.pk,), queue=queue))
     return job
 
 
@@ -76,7 +79,7 @@ def _create(
 ) -> Job:
     codes = [asset.code for asset in inputs]
     found = list(Asset.objects.select_for_update().filter(workspace=workspace, code__in=codes))
-    if len(found) != len(set(codes)) or not found:
+    if len(found) != len(set(codes)):
         raise ValueError("Some of the chosen images are no longer in this workspace.")
     job = Job.objects.create(
         workspace=workspace,

@@ -259,3 +259,45 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- AI providers (issue 4) ------------------------------------------------------------------
+# A provider without a key is listed as "not configured" and its models cannot be chosen.
+# Base URLs default to the real services; tests point them at loopback servers.
+PROVIDERS = {
+    "stability": {
+        "api_key": env_secret("STABILITY_API_KEY"),
+        "base_url": env_str("STABILITY_API_BASE", "https://api.stability.ai"),
+        "env": ["STABILITY_API_KEY", "STABILITY_API_BASE"],
+    },
+    "wavespeed": {
+        "api_key": env_secret("WAVESPEED_API_KEY"),
+        "base_url": env_str("WAVESPEED_API_BASE", "https://api.wavespeed.ai/api/v3"),
+        "env": ["WAVESPEED_API_KEY", "WAVESPEED_API_BASE"],
+    },
+    "huggingface": {
+        "api_key": env_secret("HF_TOKEN"),
+        "base_url": env_str("HF_API_BASE", "https://router.huggingface.co"),
+        "env": ["HF_TOKEN", "HF_API_BASE"],
+    },
+    "gemini": {
+        "api_key": env_secret("GEMINI_API_KEY"),
+        "base_url": env_str("GEMINI_API_BASE", "https://generativelanguage.googleapis.com"),
+        "env": ["GEMINI_API_KEY", "GEMINI_API_BASE"],
+    },
+}
+# Seconds: connecting, waiting for a response, polling an asynchronous prediction.
+STUDIO_PROVIDER_CONNECT_TIMEOUT = env_int("STUDIO_PROVIDER_CONNECT_TIMEOUT", 10)
+STUDIO_PROVIDER_READ_TIMEOUT = env_int("STUDIO_PROVIDER_READ_TIMEOUT", 120)
+STUDIO_PROVIDER_POLL_TIMEOUT = env_int("STUDIO_PROVIDER_POLL_TIMEOUT", 15 * 60)
+# Milliseconds between polls, and the first back-off of retried idempotent calls.
+STUDIO_PROVIDER_POLL_INTERVAL_MS = env_int("STUDIO_PROVIDER_POLL_INTERVAL_MS", 2000)
+STUDIO_PROVIDER_RETRY_INITIAL_MS = env_int("STUDIO_PROVIDER_RETRY_INITIAL_MS", 500)
+STUDIO_PROVIDER_RETRY_ATTEMPTS = env_int("STUDIO_PROVIDER_RETRY_ATTEMPTS", 5)
+# A job whose prediction could not be fetched comes back this many times, after this many
+# seconds, doubling (30 s, 60 s, ... 8 min): about 16 minutes in all by default.
+STUDIO_JOB_RESUMES = env_int("STUDIO_JOB_RESUMES", 5)
+STUDIO_JOB_RESUME_SECONDS = env_int("STUDIO_JOB_RESUME_SECONDS", 30)
+# Largest file a provider may send back (bytes); bigger ones are refused, not stored.
+STUDIO_PROVIDER_MAX_OUTPUT_BYTES = env_int("STUDIO_PROVIDER_MAX_OUTPUT_BYTES", 100 * 1024 * 1024)
+# The Gemini text model that rewrites prompts in the Create Studio (when GEMINI_API_KEY is set).
+STUDIO_PROMPT_MODEL = env_str("STUDIO_PROMPT_MODEL", "gemini-2.5-flash")

@@ -51,7 +51,6 @@ class Step:
         return SpecError(f"'{text}' is not a valid {cls.name} step.{reason} Use {cls.usage}.")
 
 
-KIND_ORDER: Final = ("size", "crop", "format", "quality", "target", "progressive", "strip")
 REGISTRY: dict[str, type[Step]] = {}
 
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from studio.ai_steps import AI_PARAM_KINDS, CAPABILITIES, ModelStep, check_ai_steps
 from studio.rendering import Rendition, min_decode_size, render, render_all
 from studio.spec_steps import (
-    KIND_ORDER,
     REGISTRY,
     Crop,
     CropMode,
@@ -47,6 +47,11 @@ __all__ = ["Rendition", "Spec", "SpecError", "min_decode_size", "parse", "render
 
 _SIZE_NAMES = "fill, fit, width, height, scale or social"
 _DEFAULT_CROP = CropMode("smart")
+_AI_NAMES = (*CAPABILITIES, *AI_PARAM_KINDS)
+#: Canonical order of step kinds: the AI model, size, crop, AI parameters, output.
+KIND_ORDER = (
+    "model", "size", "crop", *AI_PARAM_KINDS, "format", "quality", "target", "progressive", "strip",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,26 @@ class Spec:
     def step(self, kind: str) -> Step | None:
         """Return the step of a kind ("size", "crop", "format", ...) or None."""
         return next((step for step in self.steps if step.kind == kind), None)
+
+    @property
+    def model_step(self) -> ModelStep | None:
+        """Return the AI model step (``generate-stability-core``...), if any."""
+        step = self.step("model")
+        return step if isinstance(step, ModelStep) else None
+
+    def ai_options(self) -> dict:
+        """Return the AI parameters as provider options (providers.base.ProviderRequest).
+
+        E.g. {"aspect_ratio": "16:9", "seed": 42, "strength": 0.7, "output_format": "png"}.
+        """
+        options = dict(
+            step.as_option()  # type: ignore[attr-defined]
+            for step in self.steps
+            if step.kind in AI_PARAM_KINDS
+        )
+        if self.format is not None:
+            options["output_format"] = self.format
+        return options
 
     @property
     def size_step(self) -> Step | None:
@@ -134,6 +159,9 @@ class Spec:
         "Crop to 1080×1350 around the subject, save as WebP at most 200 KB".
         """
         clauses: list[str] = []
+        if (model := self.model_step) is not None:
+            clauses.append(model.describe())
+            clauses += [step.describe() for step in self.steps if step.kind in AI_PARAM_KINDS]
         if (size := self.size_step) is not None:
             clauses.append(size.describe())
         if self.social is not None:
@@ -145,7 +173,7 @@ class Spec:
         return text[:1].upper() + text[1:]
 
     def _has_output_steps(self) -> bool:
-        return any(step.kind not in ("size", "crop") for step in self.steps)
+        return any(step.kind in KIND_ORDER[KIND_ORDER.index("format") :] for step in self.steps)
 
     def _describe_output(self) -> str:
         fmt = self.step("format")
@@ -192,8 +220,12 @@ def parse(spec: str) -> Spec:
         name, _, args = raw.partition("-")
         step_class = REGISTRY.get(name)
         if step_class is None:
-            allowed = ", ".join(sorted(REGISTRY))
-            raise SpecError(f"'{raw}' is not a step we know. Steps are: {allowed}.")
+            image = sorted(n for n in REGISTRY if n not in _AI_NAMES)
+            raise SpecError(
+                f"'{raw}' is not a step we know. Steps are: {', '.join(image)}; AI steps are "
+                f"CAPABILITY-PROVIDER-MODEL ({', '.join(CAPABILITIES)}) with "
+                f"{', '.join(AI_PARAM_KINDS)}."
+            )
         steps.append(step_class.parse(args))
     steps.sort(key=lambda step: KIND_ORDER.index(step.kind))
     _check(steps)
@@ -210,6 +242,7 @@ def _check(steps: list[Step]) -> None:
                 f"only one {what}."
             )
     by_kind = {step.kind: step for step in steps}
+    check_ai_steps(by_kind)
     size, fmt = by_kind.get("size"), by_kind.get("format")
     if "crop" in by_kind and not isinstance(size, Social):
         raise SpecError(

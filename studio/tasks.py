@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from billing.ledger import release, settle
 from studio.models import Job
@@ -15,14 +16,42 @@ log = logging.getLogger(__name__)
 UNEXPECTED = "Something went wrong on our side while processing this job. Nothing was lost; please try again."
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_job(job_id: int) -> None:
-    """Claim the job and run its operation; a job already claimed is left alone."""
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_job(self, job_id: int, resume: bool = False) -> None:
+    """Claim the job and run its operation; a job already claimed is left alone.
+
+    A job is run again while running (``resume``) when its operation asked to come back later
+    (a submitted prediction whose result could not be fetched yet) or when the broker
+    redelivers the task of a worker that died; operations keep on the job row what they must
+    not do twice (studio.operations.ai).
+    """
+    from studio.operations.ai import ResumeLater
+
     job = Job.objects.filter(pk=job_id).first()
-    if job is None or not job.claim():
+    if job is None:
+        return
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    if resume or redelivered:
+        if job.status != Job.Status.RUNNING:
+            return
+    elif not job.claim():
         return
     try:
         message = get_operation(job.operation).run(job)
+    except ResumeLater as exc:
+        resumes = job.params.get("resumes", 0)
+        if resumes < settings.STUDIO_JOB_RESUMES:
+            job.save_param("resumes", value=resumes + 1)
+            job.report_progress(job.progress, str(exc))
+            delay = settings.STUDIO_JOB_RESUME_SECONDS * 2**resumes
+            run_job.apply_async(
+                (job.pk,),
+                {"resume": True},
+                countdown=delay,
+                queue=get_operation(job.operation).queue,
+            )
+            return
+        job.finish(Job.Status.FAILED, str(exc))
     except OperationError as exc:
         job.finish(Job.Status.FAILED, str(exc))
     except Exception:

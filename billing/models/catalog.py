@@ -17,11 +17,11 @@ ANY = "*"
 
 
 def seed_catalog() -> None:
-    """Write the catalog of migration 0002 (plans, prices, packs) where rows are missing."""
+    """Write the catalog of migrations 0002-0003 (plans, prices, packs) where rows are missing."""
     from django.apps import apps
 
-    migration = import_module("billing.migrations.0002_seed_catalog")
-    migration.seed(apps, None)
+    for name in ("0002_seed_catalog", "0003_ai_studios"):
+        import_module(f"billing.migrations.{name}").seed(apps, None)
 
 
 class PlanQuerySet(models.QuerySet["Plan"]):

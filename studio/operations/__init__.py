@@ -41,6 +41,6 @@ def register(operation: Operation) -> Operation:
 
 def get_operation(name: str) -> Operation:
     """Return the registered operation; raise KeyError for an unknown name."""
-    from studio.operations import compress, social  # noqa: F401  (they register themselves)
+    from studio.operations import ai, compress, social  # noqa: F401  (they register themselves)
 
     return REGISTRY[name]

@@ -89,7 +89,9 @@ def test_per_megapixel_prices_round_each_input_up(workspace):
 
 
 REFUSALS = [
-    ("free", "edit", ["edit-stability-erase"], Reason.PLAN, "does not include edit"),
+    ("free", "control", ["control-stability-sketch"], Reason.PLAN, "does not include control"),
+    # Free has the Edit studio (local erase) but not Stability's models.
+    ("free", "edit", ["edit-stability-erase"], Reason.PLAN, "does not include Erase"),
     ("free", "generate", ["generate-stability-ultra"], Reason.PLAN, "Stable Image Ultra"),
     ("free", "video", ["video-wavespeed-wan-2.5-720p|duration-5"], Reason.PLAN, "up to 480p"),
     ("basic", "upscale", ["upscale-stability-creative"], Reason.PLAN, "Creative upscale"),

@@ -85,3 +85,63 @@ def test_it_lists_the_social_formats():
         "max_bytes": 30 * 1024 * 1024,
     }
     assert [line["name"] for line in lines] == list(SOCIAL_FORMATS)
+
+
+@pytest.mark.django_db
+def test_it_runs_an_ai_spec_through_the_provider_it_names(tmp_path):
+    (line,) = run(
+        "upscale-local-lanczos|factor-2", str(PHOTOS / "kitty.jpg"), "--output", str(tmp_path)
+    )
+    source = Image.open(PHOTOS / "kitty.jpg")
+    assert Image.open(line["output"]).size == (source.width * 2, source.height * 2)
+    assert (line["provider"], line["model"], line["spec"]) == (
+        "local",
+        "upscale/lanczos",
+        "upscale-local-lanczos|factor-2",
+    )
+
+
+@pytest.mark.django_db
+def test_it_generates_from_a_prompt_given_by_option(tmp_path, settings, httpserver):
+    settings.PROVIDERS = {
+        **settings.PROVIDERS,
+        "stability": {
+            "api_key": "sk",
+            "base_url": httpserver.url_for("").rstrip("/"),
+            "env": ["X"],
+        },
+    }
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(image, "PNG")
+    httpserver.expect_request(
+        "/v2beta/stable-image/generate/core", method="POST"
+    ).respond_with_data(image.getvalue(), content_type="image/png", headers={"seed": "42"})
+    (line,) = run(
+        "generate-stability-core|seed-42", "--prompt", "a red square", "--output", str(tmp_path)
+    )
+    assert line["seed"] == 42 and Image.open(line["output"]).size == (64, 64)
+    assert b"a red square" in httpserver.log[0][0].get_data()
+
+
+@pytest.mark.django_db
+def test_it_reports_a_provider_without_a_key_and_exits_with_status_1(tmp_path, settings):
+    settings.PROVIDERS = {
+        **settings.PROVIDERS,
+        "stability": {
+            "api_key": "",
+            "base_url": "http://127.0.0.1:9",
+            "env": ["STABILITY_API_KEY"],
+        },
+    }
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 AI calls failed"):
+        call_command(
+            "apply_spec",
+            "generate-stability-core",
+            "--prompt",
+            "x",
+            "--output",
+            str(tmp_path),
+            stdout=out,
+        )
+    assert "STABILITY_API_KEY" in json.loads(out.getvalue())["error"]

@@ -1,0 +1,83 @@
+"""AI steps in the recipe language: table-driven parsing, canonical form, options, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.specs import SpecError, parse
+
+VALID = [
+    # (written, canonical, provider options)
+    (
+        "generate-stability-core|aspect-16:9|style-photographic|seed-42",
+        "generate-stability-core|aspect-16:9|style-photographic|seed-42",
+        {"aspect_ratio": "16:9", "style_preset": "photographic", "seed": 42},
+    ),
+    (
+        "SEED-7|Generate-Stability-SD3.5-Large|aspect-9x16",
+        "generate-stability-sd3.5-large|aspect-9:16|seed-7",
+        {"aspect_ratio": "9:16", "seed": 7},
+    ),
+    (
+        "upscale-local-lanczos|format-png|factor-3",
+        "upscale-local-lanczos|factor-3|format-png",
+        {"factor": 3, "output_format": "png"},
+    ),
+    (
+        "edit-stability-outpaint|down-100|left-512|creativity-40",
+        "edit-stability-outpaint|creativity-40|left-512|down-100",
+        {"creativity": 0.4, "left": 512, "down": 100},
+    ),
+    (
+        "control-stability-sketch|strength-70",
+        "control-stability-sketch|strength-70",
+        {"strength": 0.7},
+    ),
+    ("edit-wavespeed-qwen-image-edit", "edit-wavespeed-qwen-image-edit", {}),
+    ("edit-stability-inpaint|grow-5", "edit-stability-inpaint|grow-5", {"grow_mask": 5}),
+    (
+        "video-wavespeed-wan-2.5-720p|duration-5|resolution-720p",
+        "video-wavespeed-wan-2.5-720p|resolution-720p|duration-5",
+        {"resolution": "720p", "duration": 5},
+    ),
+]
+
+
+@pytest.mark.parametrize(("written", "canonical", "options"), VALID)
+def test_it_parses_ai_specs_to_a_canonical_form_and_provider_options(written, canonical, options):
+    spec = parse(written)
+    assert str(spec) == canonical
+    assert parse(str(spec)) == spec
+    assert spec.ai_options() == options
+    assert spec.model_step is not None
+
+
+INVALID = [
+    ("generate-openai-dalle", "provider must be one of"),
+    ("generate-stability-", "Name a model after the provider"),
+    ("generate-stability-core|aspect-7:3", "aspect-W:H with one of"),
+    ("generate-stability-core|style-watercolour", "style-PRESET with one of"),
+    ("generate-stability-core|seed-4294967295", "0 to 4294967294"),
+    ("control-stability-sketch|strength-101", "0 to 100"),
+    ("upscale-local-lanczos|factor-8", "2 to 4"),
+    ("seed-42", "only goes with an AI model step"),
+    ("fill-100x100-smart|aspect-1:1", "only goes with an AI model step"),
+    ("generate-stability-core|width-800", "cannot follow"),
+    ("generate-stability-core|format-avif", "PNG, JPEG or WebP"),
+    ("generate-stability-core|upscale-local-lanczos", "contradict"),
+    ("generate-stability-core|seed-1|seed-2", "contradict"),
+]
+
+
+@pytest.mark.parametrize(("written", "message"), INVALID)
+def test_it_refuses_malformed_ai_specs_with_a_message(written, message):
+    with pytest.raises(SpecError, match=message):
+        parse(written)
+
+
+def test_it_describes_an_ai_recipe_in_plain_words():
+    spec = parse("generate-stability-core|aspect-16:9|style-neon-punk|seed-42|format-webp")
+    assert spec.describe() == (
+        "Generate an image with stability core, aspect ratio 16:9, neon punk style, seed 42, "
+        "save as WebP"
+    )

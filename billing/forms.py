@@ -14,6 +14,10 @@ from billing.models import CreditAccount, CreditPack, Plan
 DEFAULT_QUOTE_FORMS = {
     "social": "studio.forms.SocialForm",
     "compress": "studio.forms.CompressForm",
+    "generate": "studio.ai_forms.CreateQuoteForm",
+    "edit": "studio.ai_forms.EditQuoteForm",
+    "upscale": "studio.ai_forms.UpscaleQuoteForm",
+    "control": "studio.ai_forms.ControlQuoteForm",
 }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from studio import views
+from studio import ai_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,14 @@ urlpatterns = [
     path("studio/social/preview/", views.social_preview, name="studio-social-preview"),
     path("studio/compress/", views.compress, name="studio-compress"),
     path("studio/compress/estimate/", views.compress_estimate, name="studio-compress-estimate"),
+    path("studio/create/", ai_views.create, name="studio-create"),
+    path("studio/create/enhance/", ai_views.create_enhance, name="studio-create-enhance"),
+    path("studio/edit/", ai_views.edit, name="studio-edit"),
+    path("studio/upscale/", ai_views.upscale, name="studio-upscale"),
+    path("studio/upscale/targets/", ai_views.upscale_targets, name="studio-upscale-targets"),
+    path("studio/control/", ai_views.control, name="studio-control"),
+    path("studio/models/", ai_views.models, name="studio-models"),
+    path("studio/models/picker/", ai_views.picker, name="studio-model-picker"),
     path("jobs/", views.jobs, name="studio-jobs"),
     path("jobs/<uuid:code>/", views.job, name="studio-job"),
     path("jobs/<uuid:code>/status/", views.job_status, name="studio-job-status"),

@@ -54,7 +54,9 @@ def _too_many_jobs(request: HttpRequest) -> HttpResponse:
 
 
 @rate_limited("job", limit=lambda: settings.STUDIO_JOB_RATE_LIMIT, per=60, respond=_too_many_jobs)
-def _start(request: AuthenticatedHttpRequest, form, *, operation: str) -> HttpResponse | None:
+def start_from_form(
+    request: AuthenticatedHttpRequest, form, *, operation: str
+) -> HttpResponse | None:
     """Start the form's job and redirect to it, or put the reason on the form and return None."""
     try:
         job = start_job(
@@ -62,7 +64,8 @@ def _start(request: AuthenticatedHttpRequest, form, *, operation: str) -> HttpRe
             user=request.user,
             operation=operation,
             specs=form.specs(),
-            inputs=list(form.cleaned_data["assets"]),
+            inputs=list(form.cleaned_data.get("assets") or []),
+            params=form.job_params() if hasattr(form, "job_params") else None,
             idempotency_key=form.cleaned_data.get("idempotency_key", ""),
         )
     except JobRefused as exc:
@@ -85,7 +88,7 @@ def _studio_page(
     if request.method == "POST":
         form = form_class(request.POST, workspace=workspace)
         if form.is_valid():
-            response = _start(request, form, operation=operation)
+            response = start_from_form(request, form, operation=operation)
             if response is not None:
                 return response
     else:

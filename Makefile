@@ -34,3 +34,4 @@ lint: venv
 bench: venv
 	$(VENV)/bin/python benchmarks/social_export.py
 	$(VENV)/bin/python benchmarks/smartcrop_eval.py
+	$(VENV)/bin/python benchmarks/local_ops.py

@@ -103,7 +103,7 @@ def _too_many_suggestions(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @rate_limited(
     "enhance",
-    limit=lambda: getattr(settings, "STUDIO_ENHANCE_RATE_LIMIT", 20),
+    limit=lambda: settings.STUDIO_ENHANCE_RATE_LIMIT,
     per=60,
     respond=_too_many_suggestions,
 )

@@ -301,3 +301,6 @@ STUDIO_JOB_RESUME_SECONDS = env_int("STUDIO_JOB_RESUME_SECONDS", 30)
 STUDIO_PROVIDER_MAX_OUTPUT_BYTES = env_int("STUDIO_PROVIDER_MAX_OUTPUT_BYTES", 100 * 1024 * 1024)
 # The Gemini text model that rewrites prompts in the Create Studio (when GEMINI_API_KEY is set).
 STUDIO_PROMPT_MODEL = env_str("STUDIO_PROMPT_MODEL", "gemini-2.5-flash")
+STUDIO_ENHANCE_RATE_LIMIT = env_int(
+    "STUDIO_ENHANCE_RATE_LIMIT", 20
+)  # prompt rewrites per user per minute

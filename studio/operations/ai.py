@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 
 from assets.models import Asset
 from assets.services import UploadError, make_thumbnail, store_generated
-from providers.base import ProviderError, ProviderRequest
+from providers.base import Moderated, NotConfigured, ProviderError, ProviderRequest
 from providers.models import AIModel
 from providers.registry import get_adapter
 from studio.imaging.encode import encode
@@ -79,10 +79,11 @@ def run_ai(job: Job, *, module: str) -> str:
     mask = _read_mask(job)
     references = _read_references(job)
     done: dict = dict(job.params.get("done", {}))
-    failures: list[str] = []
+    # Failures are kept too: a resumed job must not submit a failed paid call again.
+    failed: dict = dict(job.params.get("failed", {}))
     resume: ResumeLater | None = None
     for index, slot in enumerate(slots):
-        if slot.key in done:
+        if slot.key in done or slot.key in failed:
             continue
         job.report_progress(
             round(100 * index / len(slots)),
@@ -95,12 +96,14 @@ def run_ai(job: Job, *, module: str) -> str:
             if exc.retry_later:
                 resume = ResumeLater(str(exc))
                 continue
-            failures.append(str(exc))
-            if len(set(failures)) == 1 and _same_for_all(exc):
+            failed[slot.key] = str(exc)
+            job.save_param("failed", slot.key, value=str(exc))
+            if isinstance(exc, NotConfigured | Moderated) and len(set(failed.values())) == 1:
                 break  # a missing key or a moderated prompt fails every slot the same way
             continue
         except (UploadError, ImageError) as exc:
-            failures.append(str(exc))
+            failed[slot.key] = str(exc)
+            job.save_param("failed", slot.key, value=str(exc))
             continue
         done[slot.key] = {"asset": str(asset.code), "credits": asset.cost_credits or 0}
         job.save_param("done", slot.key, value=done[slot.key])
@@ -108,20 +111,13 @@ def run_ai(job: Job, *, module: str) -> str:
         raise resume
     made = len(done)
     job.save_param("credits_used", value=sum(entry["credits"] for entry in done.values()))
+    reasons = " ".join(dict.fromkeys(failed.values()))
     if not made:
-        raise OperationError(" ".join(dict.fromkeys(failures)) or "Nothing was made.")
+        raise OperationError(reasons or "Nothing was made.")
     message = f"Made {made} image{'s' if made != 1 else ''}."
-    if failures:
-        message += f" {len(slots) - made} failed and were not charged: " + " ".join(
-            dict.fromkeys(failures)
-        )
+    if made < len(slots):
+        message += f" {len(slots) - made} failed and were not charged: {reasons}"
     return message
-
-
-def _same_for_all(exc: ProviderError) -> bool:
-    from providers.base import Moderated, NotConfigured
-
-    return isinstance(exc, NotConfigured | Moderated)
 
 
 def model_for(spec: Spec) -> AIModel:

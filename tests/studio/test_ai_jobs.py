@@ -308,3 +308,51 @@ def test_an_erase_whose_mask_was_deleted_fails_with_a_message(owner, make_asset)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert "mask" in job.message and "draw it again" in job.message
+
+
+def test_a_resumed_job_does_not_submit_a_failed_call_again(
+    owner, providers, make_asset, monkeypatch
+):
+    from werkzeug import Response
+
+    workspace = on_pro_plan(owner)
+    source = make_asset("photos/kitty.jpg")
+    submits, polls = [], []
+
+    def submit(request):
+        submits.append(json.loads(request.get_data())["seed"])
+        if len(submits) == 1:
+            return Response("upstream fault", status=500)
+        body = {"code": 200, "data": {"id": PREDICTION, "status": "created", "outputs": []}}
+        return Response(json.dumps(body), content_type="application/json")
+
+    def result(request):
+        polls.append(1)
+        if len(polls) <= 2:
+            return Response("down", status=503)
+        output = providers.url_for("/outputs/2.png")
+        body = {"code": 200, "data": {"id": PREDICTION, "status": "completed", "outputs": [output]}}
+        return Response(json.dumps(body), content_type="application/json")
+
+    providers.expect_request("/api/v3/wavespeed-ai/qwen-image/edit").respond_with_handler(submit)
+    providers.expect_request(f"/api/v3/predictions/{PREDICTION}/result").respond_with_handler(
+        result
+    )
+    providers.expect_request("/outputs/2.png").respond_with_data(png(), content_type="image/png")
+    monkeypatch.setattr(run_job, "apply_async", lambda *args, **kwargs: None)
+    before = balance(owner)
+    job = start_job(
+        workspace=workspace,
+        user=owner,
+        operation="edit",
+        specs=["edit-wavespeed-qwen-image-edit|seed-1", "edit-wavespeed-qwen-image-edit|seed-2"],
+        inputs=[source],
+        params={"prompt": "make it night"},
+    )
+    run_job(job.pk)
+    run_job(job.pk, resume=True)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert submits == [1, 2], "the failed submission was not sent again on resume"
+    assert job.outputs.count() == 1 and "1 failed and were not charged" in job.message
+    assert balance(owner) == before - 2

@@ -791,3 +791,23 @@ def test_the_job_page_shows_ai_results_with_next_steps_and_a_comparison(
     detail = owner_client.get(reverse("assets-detail", args=[output.code])).content.decode()
     assert "upscale/lanczos" in detail
     assert "0 credits" in detail
+
+
+def test_the_upscale_sizes_reveal_nothing_of_another_workspaces_image(
+    outsider_client, make_asset, no_keys
+):
+    source = make_asset("photos/kitty.jpg")
+    response = outsider_client.get(
+        reverse("studio-upscale-targets"),
+        {"assets": source.code, "model": "upscale-local-lanczos", "factor": 2},
+    )
+    html = response.content.decode()
+    assert response.status_code in (200, 404)
+    assert source.filename not in html and f"{source.width}×{source.height}" not in html
+
+
+@pytest.mark.parametrize("name", ["studio-model-picker", "studio-upscale-targets"])
+def test_the_partials_send_anonymous_users_to_log_in(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))

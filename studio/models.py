@@ -81,6 +81,16 @@ class Job(models.Model):
         return reverse("studio-job", args=[self.code])
 
     @property
+    def label(self) -> str:
+        """Return the studio module's name ("Create Studio"), from the operations registry."""
+        from studio.operations import get_operation
+
+        try:
+            return get_operation(self.operation).label
+        except KeyError:
+            return self.operation
+
+    @property
     def done(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 

@@ -104,6 +104,10 @@ REGISTRY = [
     ("edit-wavespeed-nano-banana-pro", "edit", "prompt", "quality", 20, True,
      {"max_pixels": 16 * MP, "params": ["prompt", "aspect", "format"],
       "requires": ["image", "prompt"], "max_input_bytes": 10 * 1024 * 1024}),
+    ("edit-wavespeed-image-eraser", "edit", "erase", "balanced", 10, True,
+     {"max_pixels": 16 * MP, "params": ["format"], "requires": ["image", "mask"],
+      "max_input_bytes": 10 * 1024 * 1024,
+      "description": "Removes what you paint and rebuilds the background."}),
     # WaveSpeed: upscalers.
     ("upscale-wavespeed-image-upscaler", "upscale", "ai", "budget", 15, True,
      {"max_pixels": 16 * MP, "params": ["factor", "format"], "requires": ["image"],

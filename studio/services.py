@@ -69,7 +69,7 @@ def start_job(
         ) from None
     from studio.operations import get_operation
 
-    queue = get_operation(operation).queue  # provider calls wait on "io", imaging on "cpu"
+    queue = get_operation(operation).queue_for(canonical)  # provider calls wait on "io"
     transaction.on_commit(lambda: run_job.apply_async((job.pk,), queue=queue))
     return job
 

@@ -48,7 +48,7 @@ def run_job(self, job_id: int, resume: bool = False) -> None:
                 (job.pk,),
                 {"resume": True},
                 countdown=delay,
-                queue=get_operation(job.operation).queue,
+                queue=get_operation(job.operation).queue_for(job.specs),
             )
             return
         job.finish(Job.Status.FAILED, str(exc))

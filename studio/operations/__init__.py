@@ -22,6 +22,13 @@ class Operation:
     run: Callable[[Job], str]
     """Do the work and return the success message; raise OperationError with a user message."""
     queue: str = "cpu"
+    """The Celery queue: "cpu" for local imaging, "io" for provider calls that mostly wait."""
+    route: Callable[[list[str]], str] | None = None
+    """Optional: the queue for these specs when it depends on them (local AI models: "cpu")."""
+
+    def queue_for(self, specs: list[str]) -> str:
+        """Return the queue a job of these (canonical) specs runs on."""
+        return self.route(specs) if self.route else self.queue
 
 
 class OperationError(Exception):

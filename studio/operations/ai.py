@@ -269,6 +269,12 @@ def _read_references(job: Job) -> dict[str, bytes]:
     return references
 
 
+def _queue(specs: list[str]) -> str:
+    """Local models compute here ("cpu"); every other provider call mostly waits ("io")."""
+    local = all(spec.split("|", 1)[0].split("-")[1:2] == ["local"] for spec in specs)
+    return "cpu" if local else "io"
+
+
 for _name, _label, _module in (
     ("generate", "Create Studio", Asset.Module.CREATE),
     ("edit", "Edit Studio", Asset.Module.EDIT),
@@ -281,5 +287,6 @@ for _name, _label, _module in (
             label=_label,
             run=lambda job, module=_module: run_ai(job, module=module),
             queue="io",
+            route=_queue,
         )
     )

@@ -356,3 +356,25 @@ def test_a_resumed_job_does_not_submit_a_failed_call_again(
     assert submits == [1, 2], "the failed submission was not sent again on resume"
     assert job.outputs.count() == 1 and "1 failed and were not charged" in job.message
     assert balance(owner) == before - 2
+
+
+@pytest.mark.parametrize(
+    ("spec", "queue"),
+    [("upscale-local-lanczos|factor-2", "cpu"), ("upscale-stability-fast", "io")],
+)
+def test_local_models_run_on_the_cpu_queue_and_provider_calls_on_the_io_queue(
+    owner, make_asset, monkeypatch, django_capture_on_commit_callbacks, spec, queue
+):
+    on_pro_plan(owner)
+    sent = []
+    monkeypatch.setattr(run_job, "apply_async", lambda *args, **options: sent.append(options))
+    with django_capture_on_commit_callbacks(execute=True):
+        start_job(
+            workspace=personal_workspace(owner),
+            user=owner,
+            operation="upscale",
+            specs=[spec],
+            inputs=[make_asset("photos/kitty.jpg")],
+            params={"prompt": "x"},
+        )
+    assert sent == [{"queue": queue}]

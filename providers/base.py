@@ -218,7 +218,7 @@ class Adapter(Protocol):
 def session(config: ProviderConfig, *, auth_header: bool = True) -> requests.Session:
     """Return a requests Session sending ``Authorization: Bearer <key>`` and our User-Agent."""
     http = requests.Session()
-    http.headers["User-Agent"] = "ImageStudio/1.0 (+https://github.com/image-studio)"
+    http.headers["User-Agent"] = "ImageStudio/1.0"
     if auth_header and config.api_key:
         http.headers["Authorization"] = f"Bearer {config.api_key}"
     return http

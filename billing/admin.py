@@ -26,7 +26,7 @@ class PlanAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "rank", "is_default", "public"]}),
         ("Price and credits", {"fields": [
-            "monthly_price", "yearly_price", "monthly_credits", "rollover",
+            "monthly_price", "yearly_price", "monthly_credits", "rollover", "trial_credits",
             "monthly_credit_limit",
         ]}),
         ("Features", {"fields": [
@@ -84,11 +84,12 @@ class CreditAccountAdmin(admin.ModelAdmin):
     list_filter = ["plan"]
     search_fields = ["workspace__name", "workspace__owner__email", "stripe_customer_id"]
     fields = [
-        "workspace", "plan", "pending_plan", "interval", "anchor", "period_start", "period_end",
-        "paid_until", "stripe_customer_id", "stripe_subscription_id", "stripe_event_at",
+        "workspace", "plan", "pending_plan", "interval", "anchor", "free_anchor", "period_start",
+        "period_end", "paid_until", "stripe_customer_id", "stripe_subscription_id",
+        "stripe_event_at",
     ]  # fmt: skip
     readonly_fields = [
-        "workspace", "interval", "anchor", "period_start", "period_end", "paid_until",
+        "workspace", "interval", "anchor", "free_anchor", "period_start", "period_end", "paid_until",
         "stripe_customer_id", "stripe_subscription_id", "stripe_event_at",
     ]  # fmt: skip
     actions = ["adjust_credits"]

@@ -6,8 +6,9 @@ the same way), so two requests can never both spend the last credit. Each entry 
 idempotency key: calling a writer twice with the same key returns the first entry.
 
 Keys: ``hold:<job>``, ``release:<job>``, ``capture:<job>``, ``refund:<job>``,
-``plan:<account>:<period start>`` (lazy monthly grant), ``expiry:<lot>:<n>``; Stripe grants use
-Stripe ids (billing.subscriptions).
+``plan:<account>:<subscription or free>:<period start>`` (every period's grant, lazy or paid by
+an invoice: billing.ledger.period_key), ``expiry:<lot>:<n>``; packs and upgrades use Stripe ids
+(billing.subscriptions).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import calendar
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from studio.models import Job
 
 Kind = LedgerEntry.Kind
-#: A yearly subscription's last monthly period may end this much after Stripe's period end.
-PERIOD_TOLERANCE = timedelta(days=1)
 
 
 class InsufficientCredits(Exception):
@@ -89,41 +88,83 @@ def refresh(account: CreditAccount, *, now: datetime) -> None:
     expire_lots(account, now=now)
 
 
+def due_period(
+    *, anchor: datetime, interval: str, paid_until: datetime | None, now: datetime
+) -> tuple[datetime, datetime] | None:
+    """Return the (start, end) of the period that holds ``now``, or None to wait for Stripe.
+
+    Without a subscription (``paid_until`` None) monthly periods are counted from ``anchor``
+    for ever (the Free plan's lazy grant). With one, periods exist only inside what Stripe was
+    paid for: a monthly subscription's period is exactly its invoice line's period, so the
+    calendar never derives one (None: the next one starts with its ``invoice.paid``); a yearly
+    subscription's year is cut into months counted from ``anchor`` (its invoice's period start),
+    the last one ending exactly at ``paid_until``. Pure: no database, no clock.
+    """
+    if paid_until is None:
+        months = months_between(anchor, now)
+        return add_months(anchor, months), add_months(anchor, months + 1)
+    if interval != CreditAccount.Interval.YEAR or not anchor <= now < paid_until:
+        return None
+    months = months_between(anchor, now)
+    return add_months(anchor, months), min(add_months(anchor, months + 1), paid_until)
+
+
+def period_key(account: CreditAccount, start: datetime, subscription_id: str = "") -> str:
+    """Return the one idempotency key of a period's plan grant, lazy or invoiced.
+
+    ``plan:<account>:<subscription id, or "free">:<period start, ISO 8601>``: a paid period is
+    granted once whichever of its invoice or the lazy monthly grant comes first, and a Free
+    period and a paid one that start in the same instant do not collide.
+    """
+    return f"plan:{account.pk}:{subscription_id or 'free'}:{start.isoformat()}"
+
+
 def _ensure_period(account: CreditAccount, now: datetime) -> None:
     if account.period_end is not None and now < account.period_end:
         return
-    months = months_between(account.anchor, now)
-    start, end = add_months(account.anchor, months), add_months(account.anchor, months + 1)
-    if account.paid_until is not None:
-        # A subscription: monthly periods run only inside what Stripe was paid for (a yearly
-        # plan's months); the next paid period starts with its invoice.paid webhook.
-        if end > account.paid_until + PERIOD_TOLERANCE:
-            return
-        end = min(end, account.paid_until)
-    if account.pending_plan_id is not None:
+    period = due_period(
+        anchor=account.anchor, interval=account.interval, paid_until=account.paid_until, now=now
+    )
+    if period is None or period[0] == account.period_start:
+        return  # waiting for a renewal invoice, or the current period is already open
+    start, end = period
+    if account.pending_plan_id is not None and account.paid_until is None:
+        # A staff-set downgrade; a subscription's plan changes with its invoice or its end.
         account.plan_id, account.pending_plan_id = account.pending_plan_id, None
         account.plan = Plan.objects.get(pk=account.plan_id)
     account.period_start, account.period_end = start, end
     account.save(update_fields=["plan", "pending_plan", "period_start", "period_end"])
-    grant_plan_credits(account, key=f"plan:{account.pk}:{start.isoformat()}")
+    subscription = account.stripe_subscription_id if account.paid_until is not None else ""
+    grant_plan_credits(account, key=period_key(account, start, subscription))
 
 
-def grant_plan_credits(account: CreditAccount, *, key: str, credits: int | None = None) -> None:
-    """Grant the plan's monthly credits for the current period; lock held, idempotent on key.
+def grant_plan_credits(
+    account: CreditAccount,
+    *,
+    key: str,
+    credits: int | None = None,
+    trial: bool = False,
+    detail: dict | None = None,
+) -> LedgerEntry | None:
+    """Grant the plan's credits for the current period; lock held, idempotent on ``key``.
 
-    The grant expires at the period end unless the plan rolls over.
+    ``credits`` defaults to the plan's monthly grant, or to its trial allowance for a trial
+    (Plan.trial_allowance). The grant expires at the period end unless the plan rolls over; a
+    trial's grant always expires when the trial ends. Returns the entry, or None for 0 credits.
     """
-    amount = account.plan.monthly_credits if credits is None else credits
-    if amount <= 0:
-        return
-    _grant(
+    plan = account.plan
+    if credits is None:
+        credits = plan.trial_allowance() if trial else plan.monthly_credits
+    if credits <= 0:
+        return None
+    return _grant(
         account,
-        amount=amount,
+        amount=credits,
         key=key,
         source=LedgerEntry.Source.PLAN,
-        reason=f"{account.plan.name} plan credits",
-        expires_at=None if account.plan.rollover else account.period_end,
-        detail={"plan": account.plan.slug},
+        reason=f"{plan.name} plan {'trial ' if trial else ''}credits",
+        expires_at=account.period_end if trial or not plan.rollover else None,
+        detail={"plan": plan.slug, **({"trial": True} if trial else {}), **(detail or {})},
     )
 
 
@@ -240,14 +281,17 @@ def adjust(*, workspace: Workspace, credits: int, reason: str, by, key: str = ""
 
 def expire_lots(account: CreditAccount, *, now: datetime) -> list[LedgerEntry]:
     """Write an expiry entry for what is left in every lapsed lot; lock held."""
-    lapsed = (
-        LedgerEntry.objects.filter(account=account, expires_at__lte=now)
-        .lots()
-        .with_remaining()
-        .filter(remaining__gt=0)
-    )
+    return _expire(account, LedgerEntry.objects.filter(account=account, expires_at__lte=now))
+
+
+def expire_trial_credits(account: CreditAccount) -> list[LedgerEntry]:
+    """Expire at once what is left of the account's trial grants (a trial that was cancelled)."""
+    return _expire(account, LedgerEntry.objects.filter(account=account, detail__trial=True))
+
+
+def _expire(account: CreditAccount, lots) -> list[LedgerEntry]:
     entries = []
-    for lot in lapsed:
+    for lot in lots.lots().with_remaining().filter(remaining__gt=0):
         # A lot can lapse again when a hold on it is released after its expiry.
         n = Allocation.objects.filter(lot=lot, entry__kind=Kind.EXPIRY).count()
         entry = LedgerEntry.objects.create(
@@ -256,7 +300,7 @@ def expire_lots(account: CreditAccount, *, now: datetime) -> list[LedgerEntry]:
             amount=-lot.remaining,
             idempotency_key=f"expiry:{lot.pk}:{n}",
             reason=f"Unused credits of “{lot.reason or lot.get_source_display()}” expired",
-            detail={"lot": lot.pk, "expired_at": lot.expires_at.isoformat()},
+            detail={"lot": lot.pk, "expired_at": (lot.expires_at or timezone.now()).isoformat()},
         )
         Allocation.objects.create(entry=entry, lot=lot, amount=-lot.remaining)
         entries.append(entry)

@@ -130,7 +130,7 @@ def quote(
             unit_credits=price.credits,
         )
     result = Quote(operation=operation, lines=tuple(lines.values()), balance=account.balance())
-    return _check_limits(account, result) or result
+    return check_limits(account, result, running_jobs=_running_jobs(workspace)) or result
 
 
 def _price_for(
@@ -163,9 +163,15 @@ def _quantity(price: OperationPrice, spec: str, inputs: Sequence) -> int:
     return units
 
 
-def _check_limits(account: CreditAccount, result: Quote) -> Refusal | None:
+def check_limits(account: CreditAccount, result: Quote, *, running_jobs: int) -> Refusal | None:
+    """Return why the plan refuses ``result`` now (running jobs, storage, monthly limit, balance).
+
+    ``running_jobs`` counts the workspace's queued and running jobs. Called by ``quote()`` for
+    what the page shows, and again by whoever starts the job with the account row locked
+    (billing.ledger.locked_account), where it decides: two starts at once cannot both pass.
+    """
     plan = account.plan
-    running = _running_jobs(account.workspace)
+    running = running_jobs
     if running >= plan.max_concurrent_jobs:
         return Refusal(
             Reason.RUNNING_JOBS,

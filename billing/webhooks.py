@@ -66,6 +66,9 @@ def on_invoice_paid(sender, event, **kwargs) -> None:
         log.warning("Invoice %s is for a customer we do not know", invoice.get("id"))
         return
     yearly = _line_price(line) == plan.stripe_yearly_price_id
+    # A trial's first invoice is $0 before any discount (a 100%-off coupon is not a trial: its
+    # line and subtotal keep the price and only the total is 0).
+    trial = int(line.get("amount", 1)) == 0 and int(invoice.get("subtotal", 1)) == 0
     apply_paid_invoice(
         workspace=account.workspace,
         invoice_id=invoice["id"],
@@ -75,6 +78,7 @@ def on_invoice_paid(sender, event, **kwargs) -> None:
         period_start=_timestamp(line["period"]["start"]),
         period_end=_timestamp(line["period"]["end"]),
         billing_reason=invoice.get("billing_reason") or "",
+        trial=trial,
     )
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Workspace
 from assets.models import Asset
-from billing.ledger import InsufficientCredits, hold_for_job
-from billing.quotes import Quote, Reason, Refusal, quote
+from billing.ledger import InsufficientCredits, hold_for_job, locked_account, refresh
+from billing.quotes import Quote, Reason, Refusal, check_limits, quote
 from studio.models import Job
 from studio.specs import parse
 
@@ -77,6 +79,16 @@ def start_job(
 def _create(
     workspace, user, operation, specs, inputs, params, idempotency_key, result: Quote
 ) -> Job:
+    # The plan's limits are checked again under the account row lock, which every start takes
+    # first: concurrent starts run this one at a time, so none can pass a limit another filled.
+    account = locked_account(workspace)
+    refresh(account, now=timezone.now())
+    running = Job.objects.filter(
+        workspace=workspace, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    ).count()
+    locked_quote = replace(result, balance=account.balance())
+    if (refusal := check_limits(account, locked_quote, running_jobs=running)) is not None:
+        raise JobRefused(refusal)
     codes = [asset.code for asset in inputs]
     found = list(Asset.objects.select_for_update().filter(workspace=workspace, code__in=codes))
     if len(found) != len(set(codes)):

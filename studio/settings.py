@@ -214,6 +214,24 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+# The cache holds rate-limit counters (ours and allauth's login throttling), so it must be shared
+# by every process: Redis in production, files under var/ in the embedded default (a per-process
+# memory cache would let each web process count its own limit).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("STUDIO_CACHE_URL", REDIS_URL),
+            "KEY_PREFIX": "studio",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

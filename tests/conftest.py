@@ -183,6 +183,36 @@ def wait_for(predicate, timeout: float = 60, interval: float = 0.2):
 
 
 @pytest.fixture(autouse=True)
+def _moved_clock():
+    """Run every test with the clock at ``STUDIO_TEST_NOW`` (ISO 8601, e.g. 2027-01-31T23:30Z).
+
+    Unset, the clock is the machine's. Set, time-machine moves it there for the test and lets
+    it tick, so the suite can be run on any date (.ci/run runs tests/billing on two hard ones);
+    a test that moves the clock itself (the ``time_machine`` fixture) moves it from there.
+    """
+    moment = os.environ.get("STUDIO_TEST_NOW", "").strip()
+    if not moment:
+        yield
+        return
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    def machine_clock(remove_tzinfo: bool = True) -> datetime:
+        now = time_machine.escape_hatch.datetime.datetime.now(UTC)
+        return now.replace(tzinfo=None) if remove_tzinfo else now
+
+    # The S3 server checks request signatures against its own clock (SigV4 refuses more than
+    # 15 minutes of skew), so botocore signs with the machine's clock, not the moved one.
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        time_machine.travel(datetime.fromisoformat(moment.replace("Z", "+00:00")), tick=True),
+    ):
+        patch.setattr("botocore.auth.get_current_datetime", machine_clock)
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Clear the cache (allauth's rate limits live there) so tests do not limit each other."""
     from django.core.cache import cache

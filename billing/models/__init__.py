@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from billing.models.catalog import CreditPack, OperationPrice, Plan
-from billing.models.ledger import Allocation, CreditAccount, LedgerEntry
+from billing.models.ledger import Allocation, CreditAccount, LedgerEntry, SubscriptionState
 
-__all__ = ["Allocation", "CreditAccount", "CreditPack", "LedgerEntry", "OperationPrice", "Plan"]
+__all__ = [
+    "Allocation",
+    "CreditAccount",
+    "CreditPack",
+    "LedgerEntry",
+    "OperationPrice",
+    "Plan",
+    "SubscriptionState",
+]

@@ -72,6 +72,12 @@ class Plan(models.Model):
     rollover = models.BooleanField(
         default=False, help_text="Unused monthly credits carry over instead of expiring."
     )
+    trial_credits = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Credits granted for a free trial of this plan, expiring when the trial ends. "
+        "Empty: the Free plan's monthly grant.",
+    )
     monthly_credit_limit = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -111,6 +117,12 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def trial_allowance(self) -> int:
+        """Return the credits a trial of this plan grants: ``trial_credits``, else Free's grant."""
+        if self.trial_credits is not None:
+            return self.trial_credits
+        return Plan.objects.default().monthly_credits
 
     def allows_operation(self, operation: str) -> bool:
         """Return True if the plan includes the studio operation ("batch" also needs ``batch``)."""

@@ -43,6 +43,12 @@ class CreditAccount(models.Model):
     anchor = models.DateTimeField(
         default=timezone.now, help_text="Monthly periods are counted from this moment."
     )
+    free_anchor = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Free periods are counted from this moment (the account's first anchor); "
+        "a subscription that ends returns to this calendar.",
+    )
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)
     paid_until = models.DateTimeField(
@@ -70,6 +76,11 @@ class CreditAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.workspace} ({self.plan})"
 
+    def save(self, *args, **kwargs) -> None:
+        if self.free_anchor is None:
+            self.free_anchor = self.anchor
+        super().save(*args, **kwargs)
+
     def balance(self, now: datetime | None = None) -> int:
         """Return the credits that can be spent now: what is left in unexpired lots."""
         lots = LedgerEntry.objects.filter(account=self).lots().live(now).with_remaining()
@@ -85,6 +96,30 @@ class CreditAccount(models.Model):
         if self.period_start is not None:
             entries = entries.filter(created_at__gte=self.period_start)
         return -(entries.aggregate(total=Sum("amount"))["total"] or 0)
+
+
+class SubscriptionState(models.Model):
+    """The newest known status of one Stripe subscription, ordered by Stripe's event time.
+
+    Webhooks arrive in any order; a subscription's events are applied by their ``created``
+    time, and an ended subscription (canceled, incomplete_expired, unpaid) stays ended: none of
+    its later-arriving events or invoices changes the workspace's plan or grants credits.
+    """
+
+    ENDED = ("canceled", "incomplete_expired", "unpaid")
+
+    account = models.ForeignKey(CreditAccount, models.CASCADE, related_name="subscriptions")
+    subscription_id = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=30)
+    event_at = models.DateTimeField(help_text="Stripe's creation time of the event applied.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} ({self.status})"
+
+    @property
+    def ended(self) -> bool:
+        return self.status in self.ENDED
 
 
 class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):

@@ -85,6 +85,9 @@ def test_a_yearly_plan_grants_its_credits_month_by_month(workspace, time_machine
 
 
 def test_a_monthly_subscription_waits_for_its_renewal_invoice(workspace, time_machine):
+    # Dec 2 + 30 days ends before the calendar month does (Jan 1, not Jan 2): the case that
+    # granted the period twice.
+    time_machine.move_to(datetime(2026, 12, 2, 10, tzinfo=UTC))
     account_for(workspace)
     pay(workspace, "pro", days=30)
     account = account_for(workspace)
@@ -94,7 +97,9 @@ def test_a_monthly_subscription_waits_for_its_renewal_invoice(workspace, time_ma
     assert account.plan.slug == "pro"
     renewal = pay(workspace, "pro", days=30, invoice_id="in_2")
     assert renewal.amount == 1200
-    assert account_for(workspace).balance() == 30 + 2400 - 30  # Free's 30 expired
+    assert account_for(workspace).balance() == 30 + 2400  # Free's month ends Jan 2, 10:00
+    time_machine.move_to(datetime(2027, 1, 2, 10, 1, tzinfo=UTC))
+    assert account_for(workspace).balance() == 2400
 
 
 def test_an_old_invoice_arriving_after_a_newer_one_does_not_move_the_period(workspace):
@@ -114,3 +119,141 @@ def test_an_old_invoice_arriving_after_a_newer_one_does_not_move_the_period(work
     assert account.plan.slug == "free" and account.paid_until is None
     assert late.expires_at < now  # what it paid for is over: its credits expired with it
     assert account.balance() == 30
+
+
+def paid(workspace, plan: str, start: datetime, end: datetime, **kwargs):
+    """Apply a paid invoice whose line period is [start, end) (what Stripe's line says)."""
+    fields = {
+        "invoice_id": f"in_{start:%Y%m%d%H}",
+        "subscription_id": "sub_1",
+        "interval": "month",
+        "billing_reason": "subscription_cycle",
+    }
+    return apply_paid_invoice(
+        workspace=workspace,
+        plan=Plan.objects.get(slug=plan),
+        period_start=start,
+        period_end=end,
+        **{**fields, **kwargs},
+    )
+
+
+def test_a_thirty_day_period_in_a_31_day_month_is_granted_once(workspace, time_machine):
+    start = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    time_machine.move_to(start)
+    account_for(workspace)
+    paid(workspace, "pro", start, start + timedelta(days=30))  # ends Jan 1, not Jan 2
+    for hours in (1, 2, 6, 23, 25, 47):
+        time_machine.move_to(start + timedelta(days=30, hours=hours))
+        account_for(workspace)
+    assert plan_grants() == [30, 1200]
+
+
+def test_a_first_period_cut_short_by_an_anchor_on_the_1st_is_granted_once(workspace, time_machine):
+    start = datetime(2027, 3, 17, 8, tzinfo=UTC)
+    time_machine.move_to(start)
+    account_for(workspace)
+    paid(
+        workspace,
+        "basic",
+        start,
+        datetime(2027, 4, 1, tzinfo=UTC),
+        billing_reason="subscription_create",
+    )
+    time_machine.move_to(datetime(2027, 4, 1, 5, tzinfo=UTC))
+    assert account_for(workspace).balance() == 30  # Basic's 400 ended with its short period
+    assert plan_grants() == [30, 400]
+
+
+@pytest.mark.parametrize("day", [29, 30, 31])
+def test_monthly_credits_anchored_late_in_the_month_last_the_whole_paid_period(
+    workspace, time_machine, day
+):
+    from billing.ledger import add_months
+
+    anchor = datetime(2027, 1, day, 9, tzinfo=UTC)
+    time_machine.move_to(anchor)
+    account_for(workspace)
+    # Stripe keeps the anchor day: Jan 31 -> Feb 28 -> Mar 31 -> Apr 30.
+    ends = [add_months(anchor, n) for n in range(4)]
+    for start, end in zip(ends, ends[1:], strict=False):
+        time_machine.move_to(start + timedelta(minutes=5))
+        paid(workspace, "basic", start, end)
+        time_machine.move_to(end - timedelta(hours=1))
+        account = account_for(workspace)
+        assert account.period_end == end
+        assert account.balance() >= 400, (start, end)  # not expired before the paid end
+    assert plan_grants() == [30, 400, 400, 400]
+
+
+def test_a_trial_grants_the_free_allowance_until_it_ends_even_on_a_rollover_plan(
+    workspace, time_machine
+):
+    start = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    time_machine.move_to(start)
+    account_for(workspace)
+    end = start + timedelta(days=30)
+    entry = paid(workspace, "pro", start, end, billing_reason="subscription_create", trial=True)
+    assert (entry.amount, entry.expires_at, entry.detail["trial"]) == (30, end, True)
+    assert account_for(workspace).plan.slug == "pro"  # the trial has the plan's features
+    time_machine.move_to(end + timedelta(hours=1))
+    account = account_for(workspace)
+    assert plan_grants() == [30, 30]  # no lazy month, no second grant: the trial is over
+    assert account.balance() == 30  # the trial's 30 expired; Free's month runs to Jan 2
+
+
+def test_a_staff_set_trial_allowance_is_what_a_trial_grants(workspace):
+    Plan.objects.filter(slug="pro").update(trial_credits=250)
+    start = timezone.now().replace(microsecond=0)
+    entry = paid(workspace, "pro", start, start + timedelta(days=14), trial=True)
+    assert entry.amount == 250 and entry.expires_at == start + timedelta(days=14)
+
+
+def test_a_cancelled_trial_loses_what_is_left_of_its_credits(workspace, time_machine):
+    from billing.subscriptions import apply_subscription
+
+    start = datetime(2027, 2, 10, 12, tzinfo=UTC)
+    time_machine.move_to(start)
+    account_for(workspace)
+    paid(workspace, "pro", start, start + timedelta(days=30), trial=True)
+    time_machine.move_to(start + timedelta(days=3))
+    outcome = apply_subscription(
+        workspace=workspace,
+        subscription_id="sub_1",
+        plan=Plan.objects.get(slug="pro"),
+        status="canceled",
+        cancel_at_period_end=False,
+        event_at=timezone.now(),
+    )
+    account = account_for(workspace)
+    assert (outcome, account.plan.slug) == ("ended", "free")
+    assert account.balance() == 30  # Free's month is still running; the trial's 30 is gone
+    assert plan_grants() == [30, 30]  # and no second Free grant for the same Free month
+
+
+def test_a_late_invoice_of_a_deleted_subscription_changes_nothing(workspace, time_machine):
+    from billing.subscriptions import apply_subscription
+
+    start = datetime(2027, 5, 1, 9, tzinfo=UTC)
+    time_machine.move_to(start)
+    account_for(workspace)
+    paid(
+        workspace, "basic", start, start + timedelta(days=31), billing_reason="subscription_create"
+    )
+    time_machine.move_to(start + timedelta(days=31, hours=1))
+    deleted = {"subscription_id": "sub_1", "plan": Plan.objects.get(slug="basic")}
+    assert apply_subscription(
+        workspace=workspace, status="canceled", cancel_at_period_end=False,
+        event_at=start + timedelta(days=31), **deleted,
+    ) == "ended"  # fmt: skip
+    # The renewal invoice's event (created before the deletion) arrives after it.
+    renewal = paid(workspace, "basic", start + timedelta(days=31), start + timedelta(days=61))
+    assert renewal is None
+    # So does an older "active" update of the same subscription.
+    assert apply_subscription(
+        workspace=workspace, status="active", cancel_at_period_end=False,
+        event_at=start + timedelta(days=30), **deleted,
+    ) == "stale"  # fmt: skip
+    account = account_for(workspace)
+    assert account.plan.slug == "free" and account.stripe_subscription_id == ""
+    assert plan_grants() == [30, 400, 30]  # the Free month after the subscription, once

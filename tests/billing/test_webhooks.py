@@ -173,12 +173,13 @@ def checkout_session(session_id: str, pack: str, *, payment_status: str = "paid"
     }
 
 
-def grants(key_prefix: str = "stripe:") -> list[tuple[str, int]]:
-    return list(
-        LedgerEntry.objects.filter(idempotency_key__startswith=key_prefix).values_list(
-            "idempotency_key", "amount"
-        )
-    )
+def grants() -> list[tuple[str, int]]:
+    """Return every grant but the Free plan's: ("invoice:<id>", credits) or (key, credits)."""
+    entries = LedgerEntry.objects.filter(kind="grant").exclude(idempotency_key__contains=":free:")
+    return [
+        (f"invoice:{e.detail['invoice']}" if "invoice" in e.detail else e.idempotency_key, e.amount)
+        for e in entries.order_by("pk")
+    ]
 
 
 def test_a_paid_renewal_invoice_grants_the_periods_credits_and_starts_the_period(
@@ -187,12 +188,13 @@ def test_a_paid_renewal_invoice_grants_the_periods_credits_and_starts_the_period
     start = timezone.now().replace(microsecond=0)
     response = send("invoice.paid", invoice("in_renew1", "price_basic_month", start=start))
     assert response.status_code == 200
-    assert grants() == [("stripe:invoice:in_renew1", 400)]
+    assert grants() == [("invoice:in_renew1", 400)]
     account = account_for(customer.workspace)
     assert account.plan.slug == "basic"
     assert (account.period_start, account.period_end) == (start, start + timedelta(days=30))
     assert account.paid_until == start + timedelta(days=30)
-    grant = LedgerEntry.objects.get(idempotency_key="stripe:invoice:in_renew1")
+    grant = LedgerEntry.objects.get(detail__invoice="in_renew1")
+    assert grant.idempotency_key == f"plan:{account.pk}:{SUBSCRIPTION}:{start.isoformat()}"
     assert grant.expires_at == account.period_end  # Basic does not roll over
 
 
@@ -206,7 +208,7 @@ def test_a_replayed_event_or_a_second_event_for_the_same_invoice_grants_nothing(
     first = event("invoice.paid", paid, event_id="evt_replay1")
     for payload in (first, first, event("invoice.paid", paid, event_id="evt_replay2")):
         assert deliver(client, webhook_endpoint, payload).status_code == 200
-    assert grants() == [("stripe:invoice:in_replay1", 400)]
+    assert grants() == [("invoice:in_replay1", 400)]
 
 
 def test_a_proration_invoice_grants_nothing(customer, plans, send):
@@ -268,7 +270,8 @@ def test_a_cancelled_subscription_returns_the_workspace_to_free(customer, plans,
     account = account_for(customer.workspace)
     assert account.plan.slug == "free"
     assert account.stripe_subscription_id == "" and account.paid_until is None
-    assert account.balance() == 30 + 1200 + 30  # Pro's credits roll over; a new Free period
+    # Pro's credits roll over; the Free month it returns to was granted before: not again.
+    assert account.balance() == 30 + 1200
 
 
 def test_a_paid_pack_checkout_grants_the_pack_once(customer, plans, send):
@@ -321,4 +324,33 @@ def test_an_invoice_for_an_unknown_customer_is_ignored(client, webhook_endpoint,
     stripe_api.add(stranger)
     stripe_api.add({"id": "cus_nobody", "object": "customer", "metadata": {}, "livemode": False})
     assert deliver(client, webhook_endpoint, event("invoice.paid", stranger)).status_code == 200
+    assert grants() == []
+
+
+def test_a_trials_zero_dollar_invoice_grants_the_trial_allowance_until_the_trial_ends(
+    customer, plans, send
+):
+    start = timezone.now().replace(microsecond=0)
+    trial = invoice("in_trial1", "price_pro_month", start=start, reason="subscription_create")
+    trial.update({"amount_paid": 0, "amount_due": 0, "subtotal": 0, "total": 0})
+    trial["lines"]["data"][0]["amount"] = 0
+    send("customer.subscription.created", subscription("price_pro_month", status="trialing"))
+    assert send("invoice.paid", trial).status_code == 200
+    grant = LedgerEntry.objects.get(detail__invoice="in_trial1")
+    assert (grant.amount, grant.expires_at) == (30, start + timedelta(days=30))  # not 1200
+    send("customer.subscription.deleted", subscription("price_pro_month", status="canceled"))
+    account = account_for(customer.workspace)
+    assert account.plan.slug == "free" and account.balance() == 30  # the trial's 30 are gone
+
+
+def test_a_late_invoice_paid_does_not_bring_a_deleted_subscription_back(customer, plans, send):
+    now = int(time.time())
+    start = timezone.now().replace(microsecond=0)
+    send("customer.subscription.created", subscription("price_pro_month"), created=now - 120)
+    send("customer.subscription.deleted", subscription("price_pro_month", status="canceled"),
+         created=now)  # fmt: skip
+    paid = invoice("in_late1", "price_pro_month", start=start, reason="subscription_create")
+    assert send("invoice.paid", paid, created=now - 60).status_code == 200
+    account = account_for(customer.workspace)
+    assert account.plan.slug == "free" and account.stripe_subscription_id == ""
     assert grants() == []

@@ -25,18 +25,21 @@ FORMAT_FILES: dict[str, tuple[str, str]] = {
 
 
 def object_key(asset: Asset, filename: str) -> str:
-    """Return a server-made storage key: workspace prefix, random UUID, format extension.
+    """Return a server-made storage key: workspace prefix, a name, the format's extension.
 
-    The client's file name is never part of the key; ``filename`` is only used by Django's
-    upload_to protocol and ignored here.
+    The name is the asset's ``storage_name`` when the service storing it set one (a job's
+    output: the same for every run of the same slot, so a resumed run replaces its own
+    object instead of leaving an orphan), else a random UUID. The client's file name is never
+    part of the key; ``filename`` is only used by Django's upload_to protocol and ignored.
     """
     extension = FORMAT_FILES.get(asset.format, (PurePosixPath(filename).suffix.lower(), ""))[0]
-    return f"ws/{asset.workspace.code}/{uuid.uuid4().hex}{extension}"
+    name = getattr(asset, "storage_name", "") or uuid.uuid4().hex
+    return f"ws/{asset.workspace.code}/{name}{extension}"
 
 
 def thumbnail_key(asset: Asset, filename: str) -> str:
-    """Return the storage key of an asset's thumbnail rendition."""
-    return f"ws/{asset.workspace.code}/thumbs/{uuid.uuid4().hex}.webp"
+    """Return the storage key of an asset's thumbnail: one per asset, replaced when remade."""
+    return f"ws/{asset.workspace.code}/thumbs/{asset.code.hex}.webp"
 
 
 class AssetQuerySet(models.QuerySet["Asset"]):
@@ -47,8 +50,34 @@ class AssetQuerySet(models.QuerySet["Asset"]):
         """Return the assets in any workspace the user belongs to."""
         return self.filter(workspace__memberships__user=user)
 
+    def usable(self) -> AssetQuerySet:
+        """Return the assets whose pixels are known good: the only ones a job may take.
+
+        Excludes uploads still being checked by a worker (status "pending") and refused ones.
+        """
+        return self.filter(status=Asset.Status.READY)
+
+    def listed(self) -> AssetQuerySet:
+        """Return the assets the library shows: ready ones and uploads still being checked."""
+        return self.exclude(status=Asset.Status.REFUSED)
+
+    def awaiting_check(self) -> AssetQuerySet:
+        """Return the uploads no worker has finished checking (the thumbnail outbox).
+
+        A worker's check decodes the file, makes its thumbnail and sets ``checked_at``; until
+        then the row is the outbox entry that assets.tasks.sweep_unchecked_uploads re-sends.
+        """
+        return self.filter(
+            module=Asset.Module.UPLOAD, kind=Asset.Kind.ORIGINAL, checked_at__isnull=True
+        ).exclude(status=Asset.Status.REFUSED)
+
 
 class Asset(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being checked"  # too heavy for the web process: a worker decides
+        READY = "ready", "Ready"
+        REFUSED = "refused", "Refused"  # its pixels could not be decoded; the file is deleted
+
     class Kind(models.TextChoices):
         ORIGINAL = "original", "Original"
         DERIVED = "derived", "Derived"
@@ -99,6 +128,18 @@ class Asset(models.Model):
         null=True, blank=True, help_text="Credits charged for making this file."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Whether the pixels decode (uploads: checked in the request when cheap, else by a worker).
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    refusal = models.TextField(blank=True, help_text="Why the file was refused, for its owner.")
+    checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker decoded it and made its thumbnail."
+    )
+    check_published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its check was last handed to the broker."
+    )
+    check_deliveries = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker took its check (a file that kills workers stops)."
+    )
 
     objects = AssetQuerySet.as_manager()
 
@@ -107,6 +148,11 @@ class Asset(models.Model):
         indexes = [
             models.Index(fields=["workspace", "-created_at"]),
             models.Index(fields=["workspace", "sha256"]),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(checked_at__isnull=True, module="upload"),
+                name="asset_awaiting_check",
+            ),
         ]
         constraints = [
             # Renditions are unique on (source, spec), as in Wagtail; AI results are not

@@ -9,9 +9,10 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Workspace
+from assets.checks import DecodeBudget, check_in_request, publish_after_commit
 from assets.models import FORMAT_FILES, Asset
 from studio.imaging.errors import ImageError
 from studio.imaging.load import decode, probe
@@ -37,12 +38,18 @@ def _clean_filename(name: str) -> str:
     return name[:200] or "image"
 
 
-def store_upload(*, workspace: Workspace, user, upload: File) -> Asset:
+def store_upload(
+    *, workspace: Workspace, user, upload: File, budget: DecodeBudget | None = None
+) -> Asset:
     """Validate an uploaded file by its content and store it unchanged as an original asset.
 
     Checks, in order: size against STUDIO_MAX_UPLOAD_BYTES, then the headers (format one of
-    JPEG/PNG/WebP/AVIF/GIF/TIFF/BMP/HEIF, pixel count against STUDIO_MAX_PIXELS) without decoding
-    pixels. Raises UploadError with a message naming the file and what to do.
+    JPEG/PNG/WebP/AVIF/GIF/TIFF/BMP/HEIF, pixel count against STUDIO_MAX_PIXELS, HEIF/AVIF
+    item extents against the file's length), then the pixels where that fits ``budget``
+    (bytes of decoding left for this request; default a fresh STUDIO_UPLOAD_DECODE_BUDGET_BYTES):
+    the asset is then "ready", else "pending" until a worker decodes it (assets.checks).
+    Raises UploadError with a message naming the file and what to do. The worker's check is
+    published after commit; a broker that is down never fails the upload.
     """
     display_name = _clean_filename(upload.name or "image")
     limit = settings.STUDIO_MAX_UPLOAD_BYTES
@@ -56,10 +63,9 @@ def store_upload(*, workspace: Workspace, user, upload: File) -> Asset:
     try:
         upload.seek(0)
         info = probe(upload, max_pixels=settings.STUDIO_MAX_PIXELS)
-        # Headers can be whole while the pixel data is cut short: decode once to be sure.
-        # JPEGs decode at 1/8 scale (DCT draft), so this costs milliseconds for them.
-        upload.seek(0)
-        decode(upload, max_pixels=settings.STUDIO_MAX_PIXELS, min_size=(1, 1))
+        # Headers can be whole while the pixel data is cut short: decode to be sure, here if
+        # it is cheap (JPEG's 1/8 DCT draft, small images), else on a worker.
+        status = check_in_request(upload, info, budget or DecodeBudget.for_request())
     except ImageError as exc:
         raise UploadError(f"{display_name}: {exc}") from None
     extension, mime_type = FORMAT_FILES[info.format]
@@ -81,13 +87,12 @@ def store_upload(*, workspace: Workspace, user, upload: File) -> Asset:
         orientation=info.orientation,
         has_gps=info.has_gps,
         frames=info.frames,
+        status=status,
     )
     upload.seek(0)
     asset.file.save("upload", upload, save=False)
     asset.save()
-    from assets.tasks import make_thumbnail
-
-    transaction.on_commit(lambda: make_thumbnail.delay(asset.pk))
+    publish_after_commit([asset.pk])
     return asset
 
 
@@ -99,7 +104,9 @@ def store_rendition(*, source: Asset, spec: str, rendition, module: str, user) -
     """Store a rendition of ``source`` made by ``spec``; reuse the existing one for that pair.
 
     ``rendition`` is a studio.specs.Rendition (data, width, height, format, notes, ...).
-    Renditions are unique on (source, spec), as in Wagtail: asking again returns the first.
+    Renditions are unique on (source, spec), as in Wagtail: asking again returns the first,
+    and so does losing a race to store the same pair (the loser's row is rolled back; its
+    file has the same key as the winner's, named by source and spec, so nothing is orphaned).
     """
     existing = Asset.objects.filter(derived_from=source, spec=spec, provider="").first()
     if existing is not None:
@@ -132,8 +139,18 @@ def store_rendition(*, source: Asset, spec: str, rendition, module: str, user) -
             "notes": list(rendition.notes),
         },
     )
+    asset.storage_name = (
+        f"renditions/{source.code.hex}/{hashlib.sha256(spec.encode()).hexdigest()[:32]}"
+    )
     asset.file.save("rendition", ContentFile(data), save=False)
-    asset.save()
+    try:
+        with transaction.atomic():
+            asset.save()
+    except IntegrityError:
+        winner = Asset.objects.get(derived_from=source, spec=spec, provider="")
+        if winner.file.name != asset.file.name:
+            asset.file.delete(save=False)
+        return winner
     return asset
 
 
@@ -151,12 +168,15 @@ def store_generated(
     seed: int | None = None,
     cost_credits: int | None = None,
     details: dict | None = None,
+    storage_name: str = "",
 ) -> Asset:
     """Validate a provider's output by its content, like an upload, and store it as an asset.
 
     ``source`` is the input it was made from (None for text-to-image). The bytes must be a
     whole image in one of FORMAT_FILES' formats within STUDIO_MAX_PIXELS (headers probed,
     pixels decoded); raises UploadError with a message otherwise, and nothing is stored.
+    ``storage_name`` (e.g. ``jobs/<job>/<slot>``) names the object instead of a random UUID,
+    so storing the same output again replaces it (assets.models.object_key).
     """
     try:
         info = probe(io.BytesIO(data), max_pixels=settings.STUDIO_MAX_PIXELS)
@@ -190,6 +210,7 @@ def store_generated(
         seed=seed,
         cost_credits=cost_credits,
     )
+    asset.storage_name = storage_name
     asset.file.save("generated", ContentFile(data), save=False)
     asset.save()
     return asset
@@ -201,14 +222,21 @@ def _prompt_stem(prompt: str) -> str:
     return "-".join(words[:6])[:60] or "generated"
 
 
-def make_thumbnail(asset: Asset) -> None:
-    """Render the library thumbnail (STUDIO_THUMBNAIL_SPEC) of an asset and store it."""
+def make_thumbnail(asset: Asset, *, max_decode_bytes: int | None = None) -> None:
+    """Render the library thumbnail (STUDIO_THUMBNAIL_SPEC) of an asset and store it.
+
+    max_decode_bytes: refuse (ImageError) a decode estimated above this many bytes before
+    reading pixels (studio.imaging.budget); None for no budget. Raises ImageError for a file
+    that does not decode.
+    """
     from studio.specs import parse, render_all
 
     spec = parse(settings.STUDIO_THUMBNAIL_SPEC)
     with asset.file.open("rb") as fp:
         data = io.BytesIO(fp.read())
-    (thumb,) = render_all(data, [spec], max_pixels=settings.STUDIO_MAX_PIXELS)
+    (thumb,) = render_all(
+        data, [spec], max_pixels=settings.STUDIO_MAX_PIXELS, max_decode_bytes=max_decode_bytes
+    )
     if asset.thumbnail:
         asset.thumbnail.delete(save=False)
     asset.thumbnail.save("thumb", ContentFile(thumb.data), save=False)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("assets/<uuid:code>/", views.detail, name="assets-detail"),
     path("assets/<uuid:code>/download/", views.download, name="assets-download"),
     path("assets/<uuid:code>/thumbnail/", views.thumbnail, name="assets-thumbnail"),
+    path("assets/<uuid:code>/check/", views.check, name="assets-check"),
     path("assets/<uuid:code>/delete/", views.delete, name="assets-delete"),
 ]

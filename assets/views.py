@@ -24,10 +24,12 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from accounts.http import AuthenticatedHttpRequest, current_workspace
 from assets.access import get_asset_for_user, get_assets_for_user
+from assets.checks import DecodeBudget
 from assets.downloads import download_response, thumbnail_response, zip_response
 from assets.forms import BulkForm, DownloadForm, LibraryFilterForm, UploadForm
 from assets.models import Asset
 from assets.services import UploadError, store_upload
+from assets.uploads import LimitedUploadHandler
 from studio.imaging.errors import ACCEPTED_FORMATS_TEXT
 from studio.specs import SpecError, parse
 
@@ -78,7 +80,7 @@ def _back(request: AuthenticatedHttpRequest, url: str) -> HttpResponse:
 def library(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show the workspace's assets, filtered and paginated; HTMX gets only the results."""
     form = LibraryFilterForm(request.GET)
-    assets = form.filter(Asset.objects.for_workspace(current_workspace(request)))
+    assets = form.filter(Asset.objects.for_workspace(current_workspace(request)).listed())
     page_obj = Paginator(assets, settings.STUDIO_PAGE_SIZE).get_page(form.cleaned_data.get("page"))
     context = {"form": form, "page_obj": page_obj}
     # A history restore after a cache miss needs the whole page, though it comes from htmx.
@@ -124,8 +126,10 @@ def _content_length(request: AuthenticatedHttpRequest) -> int:
 def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show the upload page (GET) or store the posted images (POST), one result per file.
 
-    A body larger than STUDIO_MAX_FILES_PER_UPLOAD files of STUDIO_MAX_UPLOAD_BYTES is refused
-    with 413 before it is read. CsrfViewMiddleware would read (and spool to disk) the whole
+    A body larger than STUDIO_MAX_FILES_PER_UPLOAD files of STUDIO_MAX_UPLOAD_BYTES, or than
+    STUDIO_MAX_UPLOAD_REQUEST_BYTES, is refused with 413 before it is read; a file is read
+    only up to STUDIO_MAX_UPLOAD_BYTES (assets.uploads.LimitedUploadHandler), then refused
+    with the message of any file over the limit. CsrfViewMiddleware would read (and spool to disk) the whole
     body before any view code runs, so the view is csrf_exempt and applies csrf_protect
     itself after the size check, as Django's docs do for upload handlers ("Modifying upload
     handlers on the fly"). Too many files or form fields for Django's own limits give 400.
@@ -134,16 +138,19 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _upload_page(request)
     files, per_file = settings.STUDIO_MAX_FILES_PER_UPLOAD, settings.STUDIO_MAX_UPLOAD_BYTES
     body = _content_length(request)
-    if body > files * per_file + MULTIPART_OVERHEAD_BYTES:
+    whole = settings.STUDIO_MAX_UPLOAD_REQUEST_BYTES
+    if body > min(files * per_file + MULTIPART_OVERHEAD_BYTES, whole):
+        in_all = f", {_size(whole)} in all" if whole < files * per_file else ""
         return _upload_page(
             request,
             errors=[
                 f"This upload is {_size(body)}; one upload takes at most {files} "
-                f"file{pluralize(files)} of up to {_size(per_file)} each. "
+                f"file{pluralize(files)} of up to {_size(per_file)} each{in_all}. "
                 "Upload fewer or smaller files at a time."
             ],
             status=413,
         )
+    request.upload_handlers.insert(0, LimitedUploadHandler(request, limit=per_file))
     try:
         return _store_uploads(request)
     except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
@@ -163,9 +170,12 @@ def _store_uploads(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _upload_page(request, errors=errors, status=400)
     workspace = current_workspace(request)
     results = []
+    budget = DecodeBudget.for_request()  # decoding this request may do, over all its files
     for image in form.cleaned_data["images"]:
         try:
-            asset = store_upload(workspace=workspace, user=request.user, upload=image)
+            asset = store_upload(
+                workspace=workspace, user=request.user, upload=image, budget=budget
+            )
         except UploadError as exc:
             results.append(UploadResult(error=str(exc)))
         else:
@@ -175,6 +185,13 @@ def _store_uploads(request: AuthenticatedHttpRequest) -> HttpResponse:
     stored = sum(1 for result in results if result.asset)
     if stored:
         messages.success(request, f"Stored {stored} image{pluralize(stored)}.")
+    checking = sum(1 for r in results if r.asset and r.asset.status == Asset.Status.PENDING)
+    if checking:
+        messages.info(
+            request,
+            f"{checking} of them {pluralize(checking, 'is,are')} being checked; "
+            "the library shows them when they are ready.",
+        )
     for result in results:
         if result.error:
             messages.error(request, result.error)
@@ -193,7 +210,7 @@ def _describe_spec(spec: str) -> str:
 @login_required
 def detail(request: AuthenticatedHttpRequest, code: UUID) -> HttpResponse:
     """Show an asset's preview, file facts, where it came from and what was made from it."""
-    asset = get_asset_for_user(request, code)
+    asset = _usable_or_404(get_asset_for_user(request, code))
     context = {
         "asset": asset,
         "orientation": ORIENTATIONS.get(asset.orientation, ""),
@@ -205,9 +222,35 @@ def detail(request: AuthenticatedHttpRequest, code: UUID) -> HttpResponse:
 
 @require_GET
 @login_required
+def check(request: AuthenticatedHttpRequest, code: UUID) -> HttpResponse:
+    """Return an upload's line of the upload page's results, polled while a worker checks it.
+
+    204 (no swap, keep polling) while it is pending; the "Stored" line once it is ready;
+    "<name> — refused: <reason>" with 286 (stop polling) once it is refused.
+    """
+    asset = get_asset_for_user(request, code)
+    if asset.status == Asset.Status.PENDING:
+        return HttpResponse(status=204)
+    context = {"result": UploadResult(asset=asset)}
+    if asset.status == Asset.Status.REFUSED:
+        return HttpResponseStopPolling(
+            render_to_string("assets/upload.html#result", context, request)
+        )
+    return render(request, "assets/upload.html#result", context)
+
+
+def _usable_or_404(asset: Asset) -> Asset:
+    """Return the asset unless it was refused (its file is gone): then raise Http404."""
+    if asset.status == Asset.Status.REFUSED:
+        raise Http404("This file was refused.")
+    return asset
+
+
+@require_GET
+@login_required
 def download(request: AuthenticatedHttpRequest, code: UUID) -> HttpResponse:
     """Hand over the asset's file as stored; ``?inline=1`` shows it in the browser instead."""
-    asset = get_asset_for_user(request, code)
+    asset = _usable_or_404(get_asset_for_user(request, code))
     form = DownloadForm(request.GET)
     return download_response(asset, inline=form.is_valid() and form.cleaned_data["inline"])
 
@@ -221,8 +264,9 @@ def thumbnail(request: AuthenticatedHttpRequest, code: UUID) -> HttpResponse:
     Without a thumbnail yet a plain request gets 404. A poll gets 204 (no swap, keep polling)
     until THUMBNAIL_PATIENCE has passed since upload, then 286 (stop polling) with a
     "No preview" box; once the thumbnail exists, the <img> that replaces the placeholder.
+    A refused upload has no thumbnail: 404.
     """
-    asset = get_asset_for_user(request, code)
+    asset = _usable_or_404(get_asset_for_user(request, code))
     if not request.htmx:
         if not asset.thumbnail:
             raise Http404("No thumbnail yet.")
@@ -264,6 +308,7 @@ def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _back(request, form.cleaned_data.get("next") or reverse("assets-library"))
     assets = get_assets_for_user(request, form.cleaned_data["codes"])
     if form.cleaned_data["action"] == "zip":
+        assets = [_usable_or_404(asset) for asset in assets]
         return zip_response(assets, filename=f"image-studio-{timezone.now():%Y%m%d-%H%M%S}.zip")
     deleted = len(assets)
     Asset.objects.filter(pk__in=[asset.pk for asset in assets]).delete()

@@ -55,7 +55,7 @@ class QuoteForm(forms.Form):
 
     def __init__(self, *args, workspace, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assets"].queryset = Asset.objects.for_workspace(workspace)
+        self.fields["assets"].queryset = Asset.objects.for_workspace(workspace).usable()
 
     def clean_spec(self) -> list[str]:
         specs = self.cleaned_data["spec"]

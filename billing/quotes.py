@@ -222,7 +222,8 @@ def _running_jobs(workspace: Workspace) -> int:
 
 
 def _storage_used(workspace: Workspace) -> int:
-    return workspace.assets.aggregate(total=Sum("bytes"))["total"] or 0
+    # A refused upload keeps its row (to say why) but its file is deleted: it takes no space.
+    return workspace.assets.listed().aggregate(total=Sum("bytes"))["total"] or 0
 
 
 def _gb(size: int) -> str:

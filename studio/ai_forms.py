@@ -199,7 +199,7 @@ class PickerQueryForm(forms.Form):
 
     def __init__(self, *args, workspace, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assets"].queryset = Asset.objects.for_workspace(workspace)
+        self.fields["assets"].queryset = Asset.objects.for_workspace(workspace).usable()
 
 
 # --- the base of the AI studio forms --------------------------------------------------------
@@ -232,7 +232,7 @@ class AIStudioForm(forms.Form):
     def __init__(self, *args, workspace, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.workspace = workspace
-        self.library = Asset.objects.for_workspace(workspace)
+        self.library = Asset.objects.for_workspace(workspace).usable()
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField):
                 field.queryset = self.library
@@ -732,7 +732,9 @@ def upscale_target(model: AIModel, asset: Asset, factor: int) -> Target:
 
     A model with a fixed factor (Stability fast: 4×) uses it; one that takes "factor" uses the
     user's; one with neither (Stability conservative and creative) makes about
-    ``max_output_pixels`` keeping the aspect ratio (an approximate size).
+    ``max_output_pixels`` keeping the aspect ratio (an approximate size). Refused when above
+    the model's ``max_output_pixels`` or settings.STUDIO_MAX_PIXELS (the result could not be
+    stored: assets.services.store_generated probes it against that limit).
     """
     width, height = asset.width, asset.height
     if model.upscale_factor:
@@ -754,6 +756,17 @@ def upscale_target(model: AIModel, asset: Asset, factor: int) -> Target:
             f"{asset.filename} would become {target.width}×{target.height} "
             f"({target.megapixels:.0f} MP); {model.label} makes at most {limit / 1e6:.0f} MP. "
             "Pick a smaller factor or another upscaler.",
+        )
+    ours = settings.STUDIO_MAX_PIXELS  # the one pixel limit, for results as for uploads
+    if target.width * target.height > ours:
+        return Target(
+            asset,
+            target.width,
+            target.height,
+            approximate,
+            f"{asset.filename} would become {target.width}×{target.height} "
+            f"({target.megapixels:.0f} MP); the largest image we keep is {ours / 1e6:g} MP. "
+            "Pick a smaller factor.",
         )
     return target
 

@@ -40,7 +40,7 @@ class StudioForm(forms.Form):
 
     def __init__(self, *args, workspace, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assets"].queryset = Asset.objects.for_workspace(workspace)
+        self.fields["assets"].queryset = Asset.objects.for_workspace(workspace).usable()
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 

@@ -32,7 +32,7 @@ class PreviewForm(forms.Form):
 
     def __init__(self, *args, workspace, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["asset"].queryset = Asset.objects.for_workspace(workspace)
+        self.fields["asset"].queryset = Asset.objects.for_workspace(workspace).usable()
 
 
 def _pct(value: float, whole: float) -> float:
@@ -149,6 +149,9 @@ def compression_estimates(assets: list[Asset], spec_text: str) -> list[dict]:
                     io.BytesIO(fp.read()),
                     max_pixels=settings.STUDIO_MAX_PIXELS,
                     min_size=(SAMPLE_LONG_SIDE, SAMPLE_LONG_SIDE),
+                    # The web process decodes within its budget (assets.checks); a heavier
+                    # file gets no estimate rather than a 1 GB decode here.
+                    max_bytes=settings.STUDIO_UPLOAD_DECODE_BUDGET_BYTES,
                 )
             after = estimate_bytes(decoded, spec_text)
         except ImageError as exc:

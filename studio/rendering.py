@@ -90,15 +90,24 @@ def render(decoded: Decoded, spec: Spec, *, subject_map: SubjectMap | None = Non
     return _encode(decoded, spec, _apply(plan, decoded.image), plan)
 
 
-def render_all(fp: IO[bytes], specs: Sequence[Spec], *, max_pixels: int) -> list[Rendition]:
+def render_all(
+    fp: IO[bytes],
+    specs: Sequence[Spec],
+    *,
+    max_pixels: int,
+    max_decode_bytes: int | None = None,
+) -> list[Rendition]:
     """Decode a file once and render every spec from it; results are in specs' order.
 
-    Raises ImageError when the file is refused (see studio.imaging.load.decode) or an
-    output would be too large.
+    max_decode_bytes: the decode's memory budget (studio.imaging.budget), None for none.
+    Raises ImageError when the file is refused (see studio.imaging.load.decode), its decode
+    is over budget, or an output would be too large.
     """
     info = probe(fp, max_pixels=max_pixels)
     fp.seek(0)
-    decoded = decode(fp, max_pixels=max_pixels, min_size=_largest_need(specs, info))
+    decoded = decode(
+        fp, max_pixels=max_pixels, min_size=_largest_need(specs, info), max_bytes=max_decode_bytes
+    )
     subject_map = analyse(decoded.image) if any(s.uses_smart_crop for s in specs) else None
     groups: dict[_Plan, list[int]] = {}
     for index, spec in enumerate(specs):

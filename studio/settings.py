@@ -151,7 +151,9 @@ if STUDIO_S3_BUCKET:
             "access_key": env_secret("STUDIO_S3_ACCESS_KEY_ID"),
             "secret_key": env_secret("STUDIO_S3_SECRET_ACCESS_KEY"),
             "default_acl": None,
-            "file_overwrite": False,
+            # Keys are server-made: random for uploads, fixed per (job, slot) or (source,
+            # spec) for outputs, so that a resumed run replaces its own object.
+            "file_overwrite": True,
             "querystring_auth": True,
             "querystring_expire": env_int("STUDIO_DOWNLOAD_URL_SECONDS", 300),
             # django-storages ignores its addressing_style/signature_version options when a
@@ -170,7 +172,7 @@ if STUDIO_S3_BUCKET:
 else:
     _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None, "allow_overwrite": True},
     }
 STORAGES = {
     "default": _default_storage,
@@ -241,7 +243,18 @@ CELERY_TASK_DEFAULT_QUEUE = "cpu"
 CELERY_TASK_ROUTES = {"studio.tasks.run_job": {"queue": "cpu"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-jobs": {"task": "studio.tasks.sweep_stuck_jobs", "schedule": crontab(minute="*")},
+    # Hand the broker the queued jobs it never got, and resume the jobs of lost workers.
+    "recover-jobs": {"task": "studio.tasks.recover_jobs", "schedule": 30.0},
 }
+# A running job's worker renews its lease every HEARTBEAT seconds; a lease not renewed for
+# LEASE seconds means the worker is gone, and the job is resumed from its checkpoint by
+# another, at most MAX_ATTEMPTS worker runs in all (a job that kills every worker that takes
+# it is failed, not retried forever). A queued job not claimed REPUBLISH seconds after it was
+# handed to the broker (or when the broker was down) is handed to it again.
+STUDIO_JOB_HEARTBEAT_SECONDS = env_int("STUDIO_JOB_HEARTBEAT_SECONDS", 15)
+STUDIO_JOB_LEASE_SECONDS = env_int("STUDIO_JOB_LEASE_SECONDS", 120)
+STUDIO_JOB_MAX_ATTEMPTS = env_int("STUDIO_JOB_MAX_ATTEMPTS", 3)
+STUDIO_JOB_REPUBLISH_SECONDS = env_int("STUDIO_JOB_REPUBLISH_SECONDS", 120)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -263,6 +276,24 @@ CELERY_BEAT_SCHEDULE["settle-finished-jobs"] = {
 STUDIO_MAX_UPLOAD_BYTES = env_int("STUDIO_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 STUDIO_MAX_PIXELS = env_int("STUDIO_MAX_PIXELS", 100_000_000)
 STUDIO_MAX_FILES_PER_UPLOAD = env_int("STUDIO_MAX_FILES_PER_UPLOAD", 50)
+# One upload request's body at most (bytes), refused with 413 from Content-Length unread.
+STUDIO_MAX_UPLOAD_REQUEST_BYTES = env_int("STUDIO_MAX_UPLOAD_REQUEST_BYTES", 256 * 1024 * 1024)
+# Memory for decoding (bytes, estimated by studio.imaging.budget.decode_cost): a web request
+# decodes its uploads only within its budget and leaves heavier ones to a worker; a worker
+# refuses a decode above its own (2 GiB takes every format at STUDIO_MAX_PIXELS).
+STUDIO_UPLOAD_DECODE_BUDGET_BYTES = env_int("STUDIO_UPLOAD_DECODE_BUDGET_BYTES", 64 * 1024 * 1024)
+STUDIO_WORKER_DECODE_BUDGET_BYTES = env_int("STUDIO_WORKER_DECODE_BUDGET_BYTES", 2 * 1024**3)
+# A worker child above this resident memory (KiB) after a task is replaced by a fresh one.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 3 * 1024**2)
+# Upload checks (assets.checks): re-sent when unchecked this long after upload and never sent,
+# or sent this long ago; refused after this many worker deliveries that did not finish.
+STUDIO_UPLOAD_CHECK_GRACE_SECONDS = env_int("STUDIO_UPLOAD_CHECK_GRACE_SECONDS", 30)
+STUDIO_UPLOAD_CHECK_REPUBLISH_SECONDS = env_int("STUDIO_UPLOAD_CHECK_REPUBLISH_SECONDS", 300)
+STUDIO_UPLOAD_CHECK_MAX_DELIVERIES = env_int("STUDIO_UPLOAD_CHECK_MAX_DELIVERIES", 3)
+CELERY_BEAT_SCHEDULE["check-uploads"] = {
+    "task": "assets.tasks.sweep_unchecked_uploads",
+    "schedule": 60.0,
+}
 STUDIO_THUMBNAIL_SPEC = env_str("STUDIO_THUMBNAIL_SPEC", "width-480|format-webp|quality-78")
 STUDIO_JOB_DEADLINE_SECONDS = env_int("STUDIO_JOB_DEADLINE_SECONDS", STUDIO_LONGEST_JOB_SECONDS)
 STUDIO_ZIP_MAX_FILES = env_int("STUDIO_ZIP_MAX_FILES", 500)

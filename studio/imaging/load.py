@@ -17,7 +17,9 @@ from typing import IO, TYPE_CHECKING, Final
 import pillow_heif
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
-from studio.imaging.errors import ACCEPTED_FORMATS_TEXT, ImageError
+from studio.imaging.budget import bits_per_sample, decode_cost, over_budget
+from studio.imaging.errors import ACCEPTED_FORMATS_TEXT, ImageError, not_an_image, too_large
+from studio.imaging.isobmff import check_complete
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,21 +44,6 @@ _UPRIGHT: Final[dict[int, Image.Transpose]] = {
     8: Image.Transpose.ROTATE_90,
 }
 
-#: Leading bytes of common files that are not images, to name them in the refusal.
-_NOT_IMAGE_SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
-    (b"%PDF", "a PDF"),
-    (b"PK\x03\x04", "a ZIP archive or Office document"),
-    (b"8BPS", "a Photoshop (PSD) file"),
-    (b"<svg", "an SVG drawing"),
-    (b"<?xml", "an XML or SVG file"),
-    (b"<!DOCTYPE", "a web page"),
-    (b"<html", "a web page"),
-    (b"\xff\x0a", "a JPEG XL image"),
-    (b"\x00\x00\x00\x0cJXL ", "a JPEG XL image"),
-    (b"ID3", "an audio file"),
-    (b"\x1a\x45\xdf\xa3", "a video file"),
-)
-
 # Errors Pillow and its plugins raise on damaged data (struct/EOF from header parsers).
 _DECODE_ERRORS: Final = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError)
 
@@ -77,6 +64,10 @@ class ImageInfo:
     has_gps: bool
     frames: int
     has_icc_profile: bool
+    #: Bits per sample as stored in the file (16 for a 16-bit TIFF or PNG, 10 for HDR HEIC).
+    bits_per_sample: int = 8
+    #: A progressive JPEG (its decoder keeps every DCT coefficient; studio.imaging.budget).
+    progressive: bool = False
 
     @property
     def size(self) -> tuple[int, int]:
@@ -105,23 +96,35 @@ def probe(fp: IO[bytes], *, max_pixels: int) -> ImageInfo:
     """Return what the headers of an image file say, without decoding its pixels.
 
     fp: a binary file object positioned at the start. max_pixels: the largest
-    width x height accepted. Raises ImageError for non-images, formats outside
-    ACCEPTED_FORMATS, unreadable headers and decompression bombs.
+    width x height accepted (the one limit: Pillow's own MAX_IMAGE_PIXELS warning is not
+    used). Raises ImageError for non-images, formats outside ACCEPTED_FORMATS, unreadable
+    headers, decompression bombs, and HEIF/AVIF files shorter than their item locations say
+    (studio.imaging.isobmff). Reads headers only: bounded work whatever the pixel count.
     """
     with _open(fp, max_pixels=max_pixels) as image:
         return _info(image)
 
 
-def decode(fp: IO[bytes], *, max_pixels: int, min_size: tuple[int, int] | None = None) -> Decoded:
+def decode(
+    fp: IO[bytes],
+    *,
+    max_pixels: int,
+    min_size: tuple[int, int] | None = None,
+    max_bytes: int | None = None,
+) -> Decoded:
     """Decode the first frame of an image file to an upright 8-bit sRGB RGB/RGBA image.
 
     min_size: (width, height) upright, the smallest decoded size the caller needs; JPEGs
     are then shrunk by 1/2, 1/4 or 1/8 while decoding (libjpeg DCT scaling) as long as
-    both dimensions stay >= min_size. Raises ImageError as `probe` does, and for damaged
-    or truncated pixel data.
+    both dimensions stay >= min_size. max_bytes: a memory budget; the decode is refused
+    before any pixel is read when studio.imaging.budget.decode_cost exceeds it. Raises
+    ImageError as `probe` does, for a decode over max_bytes, and for damaged or truncated
+    pixel data.
     """
     with _open(fp, max_pixels=max_pixels) as image:
         info = _info(image)
+        if max_bytes is not None and (cost := decode_cost(info, min_size=min_size)) > max_bytes:
+            raise over_budget(info, cost, max_bytes)
         notes: list[str] = []
         if info.frames > 1:
             notes.append(f"Animated {info.format}: used the first of {info.frames} frames")
@@ -154,12 +157,15 @@ def _open(fp: IO[bytes], *, max_pixels: int) -> ImageFile.ImageFile:
         raise ImageError("This file is empty. Upload an image file.")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # The limit is max_pixels, checked below; Pillow's warning (at MAX_IMAGE_PIXELS,
+            # 89.5 MP by default) would refuse images under it. Its error (at twice that)
+            # still stops bombs; assets.apps raises MAX_IMAGE_PIXELS to STUDIO_MAX_PIXELS.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(fp)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _too_large() from exc
+    except Image.DecompressionBombError as exc:
+        raise too_large() from exc
     except UnidentifiedImageError as exc:
-        raise _not_an_image(head) from exc
+        raise not_an_image(head) from exc
     except _DECODE_ERRORS as exc:
         raise ImageError(
             "This image is damaged, so we can't read it. "
@@ -172,7 +178,13 @@ def _open(fp: IO[bytes], *, max_pixels: int) -> ImageFile.ImageFile:
         )
     if image.width < 1 or image.height < 1 or image.width * image.height > max_pixels:
         image.close()
-        raise _too_large(image.size, max_pixels)
+        raise too_large(image.size, max_pixels)
+    if image.format in ("HEIF", "AVIF"):
+        try:
+            check_complete(fp)
+        except ImageError:
+            image.close()
+            raise
     return image
 
 
@@ -188,7 +200,7 @@ def _info(image: ImageFile.ImageFile) -> ImageInfo:
     try:
         frames = getattr(image, "n_frames", 1)
     except Image.DecompressionBombError as exc:
-        raise _too_large() from exc
+        raise too_large() from exc
     except _DECODE_ERRORS as exc:
         raise ImageError(
             "This animation is damaged, so we can't read it. Upload a still image instead."
@@ -203,6 +215,8 @@ def _info(image: ImageFile.ImageFile) -> ImageInfo:
         has_gps=exif is not None and EXIF_GPS_IFD in exif,
         frames=frames,
         has_icc_profile=bool(image.info.get("icc_profile")),
+        bits_per_sample=bits_per_sample(image),
+        progressive=bool(image.info.get("progressive") or image.info.get("progression")),
     )
 
 
@@ -267,16 +281,38 @@ def _to_8bit_rgb(image: Image.Image, notes: list[str]) -> Image.Image:
     return image.convert("RGB")  # P without transparency, YCbCr, LAB, HSV, RGBX
 
 
+#: Rows converted at a time in `_to_uint8`: the temporaries stay a few MB, not several
+#: copies of the image (a 9000×9000 16-bit TIFF took 1.3 GB converted in one go).
+_ROWS_PER_CHUNK: Final = 256
+
+
 def _to_uint8(image: Image.Image) -> np.ndarray:
-    """Scale 16-bit (or 32-bit integer holding 16-bit) samples, or float 0..1, to 0..255."""
+    """Scale 16-bit (or 32-bit integer holding 16-bit) samples, or float 0..1, to 0..255.
+
+    Converts bands of _ROWS_PER_CHUNK rows (cropped, so numpy never copies the whole image),
+    and the only full-size array made is the 8-bit result.
+    """
     import numpy as np  # here, not at the top: importing numpy costs ~23 MB of RSS
 
-    pixels = np.asarray(image)
-    if pixels.dtype.kind == "f":
-        scale = 255.0 if float(np.nanmax(pixels, initial=0.0)) <= 1.0 else 1.0
-        return np.clip(np.nan_to_num(pixels) * scale + 0.5, 0, 255).astype(np.uint8)
-    wide = pixels.astype(np.uint32)
-    return ((np.clip(wide, 0, 65535) * 255 + 32767) // 65535).astype(np.uint8)
+    width, height = image.size
+    out = np.empty((height, width), dtype=np.uint8)
+
+    def bands():
+        for top in range(0, height, _ROWS_PER_CHUNK):
+            bottom = min(top + _ROWS_PER_CHUNK, height)
+            yield top, np.asarray(image.crop((0, top, width, bottom)))
+
+    scale = None
+    if image.mode == "F":  # samples 0..1 are scaled up; larger ones are taken as 0..255
+        high = max((float(np.nanmax(rows, initial=0.0)) for _, rows in bands()), default=0.0)
+        scale = 255.0 if high <= 1.0 else 1.0
+    for top, rows in bands():
+        if scale is not None:
+            out[top : top + len(rows)] = np.clip(np.nan_to_num(rows) * scale + 0.5, 0, 255)
+        else:
+            wide = np.clip(rows.astype(np.uint32), 0, 65535)
+            out[top : top + len(rows)] = (wide * 255 + 32767) // 65535
+    return out
 
 
 def _to_srgb(
@@ -346,29 +382,3 @@ def _drop_opaque_alpha(image: Image.Image) -> Image.Image:
     if image.mode == "RGBA" and image.getchannel("A").getextrema() == (255, 255):
         return image.convert("RGB")
     return image
-
-
-def _too_large(size: tuple[int, int] | None = None, max_pixels: int | None = None) -> ImageError:
-    if size is None or max_pixels is None:
-        detail = "it claims to be far larger than any real photo"
-    else:
-        detail = (
-            f"it is {size[0]}×{size[1]} pixels "
-            f"({size[0] * size[1] / 1e6:.0f} MP; the limit is {max_pixels / 1e6:.0f} MP)"
-        )
-    return ImageError(
-        f"This image is too large to process ({detail}). Resize it and upload it again."
-    )
-
-
-def _not_an_image(head: bytes) -> ImageError:
-    stripped = head.lstrip()
-    for signature, what in _NOT_IMAGE_SIGNATURES:
-        if stripped[: len(signature)].lower() == signature.lower():
-            return ImageError(
-                f"This file is not an image we can read (it looks like {what}). "
-                f"Upload a {ACCEPTED_FORMATS_TEXT} file."
-            )
-    return ImageError(
-        f"This file is not an image we can read. Upload a {ACCEPTED_FORMATS_TEXT} file."
-    )

@@ -7,10 +7,27 @@ from studio.models import Job
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["code", "operation", "workspace", "user", "status", "progress", "created_at"]
+    list_display = [
+        "code",
+        "operation",
+        "workspace",
+        "user",
+        "status",
+        "progress",
+        "attempts",
+        "created_at",
+    ]
     list_filter = ["status", "operation"]
     search_fields = ["code", "user__email", "workspace__name"]
-    readonly_fields = ["code", "created_at", "started_at", "finished_at"]
+    readonly_fields = [
+        "code",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "published_at",
+        "lease",
+        "lease_until",
+    ]
     raw_id_fields = ["workspace", "user", "inputs", "outputs"]
     actions = ["fail_selected"]
 

@@ -25,6 +25,19 @@ class JobQuerySet(models.QuerySet["Job"]):
             deadline_at__lt=now or timezone.now(),
         )
 
+    def unpublished(self, now=None) -> JobQuerySet:
+        """Return queued jobs no worker has claimed STUDIO_JOB_REPUBLISH_SECONDS after they
+        were last handed to the broker (or never were: the broker was down at the start)."""
+        before = (now or timezone.now()) - timedelta(seconds=settings.STUDIO_JOB_REPUBLISH_SECONDS)
+        return self.filter(status=Job.Status.QUEUED).filter(
+            models.Q(published_at__isnull=True, created_at__lt=before)
+            | models.Q(published_at__lt=before)
+        )
+
+    def lost(self, now=None) -> JobQuerySet:
+        """Return running jobs whose lease ran out: no heartbeat from the worker holding them."""
+        return self.filter(status=Job.Status.RUNNING, lease_until__lt=now or timezone.now())
+
 
 class Job(models.Model):
     class Status(models.TextChoices):
@@ -52,6 +65,19 @@ class Job(models.Model):
         max_length=64,
         blank=True,
         help_text="From the form that started it; a resubmit reuses the job.",
+    )
+    # The job row is the outbox and the lock: see studio.tasks for how these move.
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last handed to the broker; empty: not yet."
+    )
+    lease = models.CharField(
+        max_length=32, blank=True, help_text="Token of the one worker run that holds the job."
+    )
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="Renewed by the holder's heartbeat; past: holder lost."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Worker runs started: the first claim, then one per lost worker."
     )
 
     objects = JobQuerySet.as_manager()
@@ -99,14 +125,57 @@ class Job(models.Model):
         return [s for s in self.spec.split(",") if s]
 
     def claim(self) -> bool:
-        """Move the job from queued to running; return False if another worker got there first."""
+        """Move the job from queued to running under a new lease; return False if another
+        worker got there first."""
         now = timezone.now()
-        claimed = Job.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(
-            status=self.Status.RUNNING, started_at=now
-        )
+        values = {
+            "status": self.Status.RUNNING,
+            "started_at": now,
+            "lease": uuid.uuid4().hex,
+            "lease_until": now + timedelta(seconds=settings.STUDIO_JOB_LEASE_SECONDS),
+            "attempts": models.F("attempts") + 1,
+            "message": "",  # e.g. "waiting for a worker" while the broker was down
+        }
+        claimed = Job.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(**values)
         if claimed:
-            self.status, self.started_at = self.Status.RUNNING, now
+            self.refresh_from_db(
+                fields=["status", "started_at", "lease", "lease_until", "attempts", "message"]
+            )
         return bool(claimed)
+
+    def take_over(self, lease: str) -> bool:
+        """Start a new run of the running job with ``lease``, the token its resume was sent
+        with; return False when the job ended or another run holds it (a newer lease)."""
+        until = timezone.now() + timedelta(seconds=settings.STUDIO_JOB_LEASE_SECONDS)
+        taken = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING, lease=lease).update(
+            lease_until=until, attempts=models.F("attempts") + 1
+        )
+        if taken:
+            self.refresh_from_db(fields=["status", "lease", "lease_until", "attempts"])
+        return bool(taken)
+
+    def renew_lease(self) -> bool:
+        """The heartbeat: extend this run's lease to STUDIO_JOB_LEASE_SECONDS from now;
+        return False if the lease was lost (the job ended, or another run took it over)."""
+        until = timezone.now() + timedelta(seconds=settings.STUDIO_JOB_LEASE_SECONDS)
+        renewed = Job.objects.filter(
+            pk=self.pk, status=self.Status.RUNNING, lease=self.lease
+        ).update(lease_until=until)
+        if renewed:
+            self.lease_until = until
+        return bool(renewed)
+
+    def hand_back(self, seconds: float) -> bool:
+        """End this run without ending the job: its resume is due in ``seconds``. The run
+        returned, so it is no attempt lost, and the lease lasts until the resume is due plus
+        STUDIO_JOB_LEASE_SECONDS. Return False if the lease was lost meanwhile."""
+        until = timezone.now() + timedelta(seconds=settings.STUDIO_JOB_LEASE_SECONDS + seconds)
+        handed = Job.objects.filter(
+            pk=self.pk, status=self.Status.RUNNING, lease=self.lease
+        ).update(lease_until=until, attempts=models.F("attempts") - 1)
+        if handed:
+            self.refresh_from_db(fields=["lease_until", "attempts"])
+        return bool(handed)
 
     def report_progress(self, percent: int, message: str = "") -> None:
         """Store progress (0-100) on the row, without touching other fields."""
@@ -133,15 +202,22 @@ class Job(models.Model):
             Job.objects.filter(pk=self.pk).update(params=params)
         self.params = params
 
-    def finish(self, status: str, message: str = "") -> bool:
-        """Mark an unfinished job succeeded or failed; return False if it had already ended."""
+    def finish(self, status: str, message: str = "", *, lease: str = "") -> bool:
+        """Mark an unfinished job succeeded or failed; return False if it had already ended.
+
+        With ``lease``, only while that run still holds the job: a worker that lost its
+        lease (taken over after a missed heartbeat) cannot end the job under the new holder.
+        """
         now = timezone.now()
         values = {"status": status, "message": message, "finished_at": now}
         if status == self.Status.SUCCEEDED:
             values["progress"] = 100
-        updated = Job.objects.filter(
+        unfinished = Job.objects.filter(
             pk=self.pk, status__in=[self.Status.QUEUED, self.Status.RUNNING]
-        ).update(**values)
+        )
+        if lease:
+            unfinished = unfinished.filter(lease=lease)
+        updated = unfinished.update(**values)
         if updated:
             for key, value in values.items():
                 setattr(self, key, value)

@@ -34,12 +34,15 @@ def start_job(
     params: dict | None = None,
     idempotency_key: str = "",
 ) -> Job:
-    """Quote, then create a queued job holding exactly the quoted credits; enqueue on commit.
+    """Quote, then create a queued job holding exactly the quoted credits; publish on commit.
 
     Every spec is parsed first, so a bad spec raises studio.specs.SpecError before anything is
-    stored. Inputs must belong to ``workspace`` (checked again in the transaction that creates
-    the job); raises ValueError otherwise. Raises JobRefused when billing refuses (plan, credits,
+    stored. Inputs must belong to ``workspace`` and be checked good (Asset status "ready", not
+    an upload still being checked or refused), checked again in the transaction that creates
+    the job; raises ValueError otherwise. Raises JobRefused when billing refuses (plan, credits,
     limits). A repeated ``idempotency_key`` (a double-submitted form) returns the first job.
+    The committed row is the outbox: a broker that is down when the job starts leaves it
+    queued, with a message saying so, until studio.tasks.recover_jobs sends it.
     """
     canonical = [str(parse(text)) for text in specs]
     if idempotency_key:
@@ -49,7 +52,7 @@ def start_job(
     result = quote(workspace=workspace, operation=operation, specs=canonical, inputs=inputs)
     if not result.ok:
         raise JobRefused(result)
-    from studio.tasks import run_job
+    from studio.tasks import publish
 
     try:
         with transaction.atomic():
@@ -69,10 +72,7 @@ def start_job(
                 fix="Buy a credit pack or wait for your monthly grant.",
             )
         ) from None
-    from studio.operations import get_operation
-
-    queue = get_operation(operation).queue_for(canonical)  # provider calls wait on "io"
-    transaction.on_commit(lambda: run_job.apply_async((job.pk,), queue=queue))
+    transaction.on_commit(lambda: publish(job))
     return job
 
 
@@ -93,6 +93,8 @@ def _create(
     found = list(Asset.objects.select_for_update().filter(workspace=workspace, code__in=codes))
     if len(found) != len(set(codes)):
         raise ValueError("Some of the chosen images are no longer in this workspace.")
+    if unusable := [asset for asset in found if asset.status != Asset.Status.READY]:
+        raise ValueError(_unusable_message(unusable))
     job = Job.objects.create(
         workspace=workspace,
         user=user,
@@ -104,3 +106,11 @@ def _create(
     job.inputs.set(found)
     hold_for_job(job, result)
     return job
+
+
+def _unusable_message(assets: Sequence[Asset]) -> str:
+    """Say why uploads that are still being checked, or were refused, cannot be used."""
+    names = ", ".join(asset.filename for asset in assets[:3]) + ("…" if len(assets) > 3 else "")
+    if all(asset.status == Asset.Status.PENDING for asset in assets):
+        return f"{names}: still being checked; try again in a few seconds."
+    return f"{names}: not usable (the upload was refused). Remove it from the selection."

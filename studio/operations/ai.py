@@ -91,7 +91,9 @@ def run_ai(job: Job, *, module: str) -> str:
             + (f" from {slot.source.filename}" if slot.source else ""),
         )
         try:
-            asset = _run_slot(job, slot, texts, mask, references, module)
+            asset = _stored_output(job, slot) or _run_slot(
+                job, slot, texts, mask, references, module
+            )
         except ProviderError as exc:
             if exc.retry_later:
                 resume = ResumeLater(str(exc))
@@ -164,6 +166,18 @@ def build_request(
     )
 
 
+def _stored_output(job: Job, slot: Slot) -> Asset | None:
+    """Return the output a run that died before recording it stored for this slot."""
+    asset = Asset.objects.filter(
+        workspace=job.workspace, details__job=str(job.code), details__slot=slot.key
+    ).first()
+    if asset is not None:
+        if not asset.thumbnail:
+            make_thumbnail(asset)
+        job.outputs.add(asset)
+    return asset
+
+
 def _run_slot(
     job: Job, slot: Slot, texts: dict, mask: bytes | None, references: dict, module: str
 ) -> Asset:
@@ -192,10 +206,13 @@ def _run_slot(
         details={
             "finish_reason": output.finish_reason,
             "prediction_id": output.prediction_id,
-            "job": str(job.code),
             "negative_prompt": texts["negative_prompt"],
             **{k: v for k, v in output.details.items() if isinstance(v, str | int | float | bool)},
+            # Which job and slot made it: a resumed run finds it here instead of storing twice.
+            "job": str(job.code),
+            "slot": slot.key,
         },
+        storage_name=f"jobs/{job.code.hex}/{slot.key}",
     )
     make_thumbnail(asset)
     job.outputs.add(asset)

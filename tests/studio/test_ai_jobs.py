@@ -223,8 +223,9 @@ def test_a_wavespeed_prediction_is_submitted_once_when_polling_fails_and_the_tas
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING, "the job waits to be resumed, it is not failed"
     assert job.params["predictions"] == {"0.0": PREDICTION}, "the id was stored before polling"
-    assert resumed == [((job.pk,), {"resume": True})]
-    run_job(job.pk, resume=True)
+    assert resumed == [((job.pk,), {"lease": job.lease})], "its resume holds the job's lease"
+    assert job.attempts == 0, "a run that handed the job back is no attempt lost"
+    run_job(job.pk, lease=job.lease)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.message
     assert len(submits) == 1, "the paid submission was never repeated"
@@ -245,8 +246,8 @@ def test_a_resumed_task_for_a_finished_job_does_nothing(owner, providers):
         inputs=[],
         params={"prompt": "x"},
     )
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED)
-    run_job(job.pk, resume=True)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, lease="abc")
+    run_job(job.pk, lease="abc")
     assert providers.log == []
 
 
@@ -350,7 +351,8 @@ def test_a_resumed_job_does_not_submit_a_failed_call_again(
         params={"prompt": "make it night"},
     )
     run_job(job.pk)
-    run_job(job.pk, resume=True)
+    job.refresh_from_db()
+    run_job(job.pk, lease=job.lease)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.message
     assert submits == [1, 2], "the failed submission was not sent again on resume"
@@ -377,4 +379,4 @@ def test_local_models_run_on_the_cpu_queue_and_provider_calls_on_the_io_queue(
             inputs=[make_asset("photos/kitty.jpg")],
             params={"prompt": "x"},
         )
-    assert sent == [{"queue": queue}]
+    assert [(options["queue"], options["retry"]) for options in sent] == [(queue, False)]

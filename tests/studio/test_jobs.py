@@ -105,6 +105,27 @@ def test_a_job_cannot_take_another_workspaces_asset(owner, outsider, make_asset)
     assert not Job.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("status", "reason"), [("pending", "still being checked"), ("refused", "was refused")]
+)
+def test_a_job_cannot_take_an_upload_still_being_checked_or_refused(
+    owner, make_asset, status, reason
+):
+    from assets.models import Asset
+
+    source = make_asset("photos/kitty.jpg")
+    Asset.objects.filter(pk=source.pk).update(status=status)
+    with pytest.raises(ValueError, match=reason):
+        start_job(
+            workspace=personal_workspace(owner),
+            user=owner,
+            operation="compress",
+            specs=["format-webp"],
+            inputs=[source],
+        )
+    assert not Job.objects.exists()
+
+
 def test_a_job_claimed_once_is_not_run_again(owner, make_asset):
     source = make_asset("photos/kitty.jpg")
     job = Job.objects.create(

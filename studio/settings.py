@@ -225,6 +225,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env_str("STUDIO_CACHE_URL", REDIS_URL),
             "KEY_PREFIX": "studio",
+            # A cache that is down answers within a second (and rate limits let calls through).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from accounts.models import personal_workspace
 from assets.models import Asset
 from billing.models import LedgerEntry, OperationPrice, Plan
+from providers.models import AIModel
 from studio.celery import app
 from studio.models import Job
 from studio.services import start_job
@@ -84,6 +85,24 @@ def test_a_job_started_while_the_broker_is_down_waits_and_runs_when_it_is_back(
     job = wait_for(lambda: Job.objects.filter(pk=job.pk, status=Job.Status.SUCCEEDED).first())
     assert job.outputs.count() == 1
     assert [e.amount for e in entries(job, LedgerEntry.Kind.CAPTURE)] == [-4]
+
+
+def test_a_job_started_while_all_of_redis_is_down_is_no_error_page(
+    transactional_db, owner_client, make_asset, settings, broker_down
+):
+    source = make_asset("photos/kitty.jpg")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": app.conf.broker_write_url,  # the same closed port: cache and broker down
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    response = owner_client.post(
+        reverse("studio-compress"), {"assets": [source.code], "format": "webp", "quality": "80"}
+    )
+    assert response.status_code == 302, "the rate limit let it through, the job waits"
+    assert Job.objects.get().message == WAITING
 
 
 def test_a_queued_job_is_sent_again_only_when_no_worker_claimed_it(owner, settings, monkeypatch):
@@ -185,6 +204,8 @@ def test_a_job_whose_worker_is_killed_resumes_on_another_from_its_prediction(
 ):
     settings.STUDIO_JOB_LEASE_SECONDS = 3
     app.control.purge()
+    Plan.objects.default()  # a transactional test may find the catalog flushed: seed it
+    AIModel.objects.ensure_seeded()
     workspace = on_pro_plan(owner)
     source = make_asset("photos/kitty.jpg")
     env = {
@@ -201,6 +222,7 @@ def test_a_job_whose_worker_is_killed_resumes_on_another_from_its_prediction(
             inputs=[source],
             params={"prompt": "make it night"},
         )
+        assert [e.amount for e in entries(job, LedgerEntry.Kind.HOLD)] == [-2]
         wait_for(lambda: wavespeed.polls, timeout=90)  # submitted, stored, now polling
         job.refresh_from_db()
         assert job.params["predictions"] == {"0.0": PREDICTION}
@@ -217,7 +239,7 @@ def test_a_job_whose_worker_is_killed_resumes_on_another_from_its_prediction(
     assert job.status == Job.Status.SUCCEEDED, job.message
     assert len(wavespeed.submits) == 1, "the paid prediction was resumed, never submitted again"
     assert job.attempts == 2 and job.outputs.count() == 1
-    assert len(entries(job, LedgerEntry.Kind.CAPTURE)) == 1
+    assert [e.amount for e in entries(job, LedgerEntry.Kind.CAPTURE)] == [-2], "charged once"
 
 
 def test_a_job_that_kills_every_worker_is_failed_after_the_cap_with_its_credits_released(

@@ -14,9 +14,11 @@ its credits are released.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Protocol
 
 import requests
@@ -159,7 +161,8 @@ class ProviderConfig:
     """A provider's key, base URL and timeouts, from settings.PROVIDERS and STUDIO_PROVIDER_*.
 
     Timeouts are seconds; ``poll_interval`` and ``retry_initial`` are seconds too (settings
-    give milliseconds so tests can poll fast).
+    give milliseconds so tests can poll fast). ``poll_interval_explicit`` is True when
+    STUDIO_PROVIDER_POLL_INTERVAL_MS was configured on purpose (see :meth:`poll_interval_for`).
     """
 
     name: str
@@ -172,6 +175,7 @@ class ProviderConfig:
     retry_initial: float
     retry_attempts: int
     max_output_bytes: int
+    poll_interval_explicit: bool = False
 
     @property
     def configured(self) -> bool:
@@ -181,6 +185,18 @@ class ProviderConfig:
     def timeout(self) -> tuple[float, float]:
         """Return the (connect, read) timeout pair `requests` takes."""
         return (self.connect_timeout, self.read_timeout)
+
+    def poll_interval_for(self, documented_minimum: float) -> float:
+        """Return the seconds to wait between polls of a provider documenting ``documented_minimum``.
+
+        The provider's documented minimum is a floor (Stability: 10 s, WaveSpeed: 2 s; each
+        adapter cites its source), so production never polls faster than the provider allows.
+        Only an interval configured explicitly (the environment variable, or a settings override
+        as tests make against loopback emulators) may go below it.
+        """
+        if self.poll_interval_explicit:
+            return self.poll_interval
+        return max(self.poll_interval, documented_minimum)
 
     @classmethod
     def from_settings(cls, name: str) -> ProviderConfig:
@@ -197,7 +213,23 @@ class ProviderConfig:
             retry_initial=settings.STUDIO_PROVIDER_RETRY_INITIAL_MS / 1000,
             retry_attempts=settings.STUDIO_PROVIDER_RETRY_ATTEMPTS,
             max_output_bytes=settings.STUDIO_PROVIDER_MAX_OUTPUT_BYTES,
+            poll_interval_explicit=configured_explicitly("STUDIO_PROVIDER_POLL_INTERVAL_MS"),
         )
+
+
+def configured_explicitly(name: str) -> bool:
+    """Return True if setting ``name`` comes from the environment or a run-time override.
+
+    False when it has the value the settings module gave it without its environment variable,
+    i.e. its default: then each provider's documented minimum applies (ProviderConfig).
+    """
+    if name in os.environ:
+        return True
+    # An override_settings() (pytest-django's ``settings``) hides SETTINGS_MODULE.
+    module_name = settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE")
+    if not module_name:
+        return False
+    return getattr(import_module(module_name), name, None) != getattr(settings, name, None)
 
 
 class Adapter(Protocol):
@@ -300,13 +332,24 @@ def download(http: requests.Session, config: ProviderConfig, url: str) -> tuple[
 
 
 def poll[T](
-    config: ProviderConfig, fetch: Callable[[], T | None], *, what: str = "the result"
+    config: ProviderConfig,
+    fetch: Callable[[], T | None],
+    *,
+    what: str = "the result",
+    interval: float | None = None,
+    first_wait: float = 0.0,
 ) -> T:
-    """Call ``fetch`` every ``config.poll_interval`` s until it returns a value; return it.
+    """Call ``fetch`` every ``interval`` s until it returns a value; return it.
 
-    ``fetch`` returns None while the work is still running and raises ProviderError when the
-    provider reports failure. Gives up after ``config.poll_timeout`` s with PollingFailed.
+    ``interval`` defaults to ``config.poll_interval`` (adapters pass
+    ``config.poll_interval_for(<documented minimum>)``); ``first_wait`` is how many seconds to
+    wait before the first call (e.g. the model's typical time). ``fetch`` returns None while the
+    work is still running and raises ProviderError when the provider reports failure. Gives up
+    after ``config.poll_timeout`` s (counted from the first call) with PollingFailed.
     """
+    interval = config.poll_interval if interval is None else interval
+    if first_wait > 0:
+        time.sleep(first_wait)
     deadline = time.monotonic() + config.poll_timeout
     while True:
         value = fetch()
@@ -318,7 +361,7 @@ def poll[T](
                 f"{config.poll_timeout // 60:.0f} minutes. We will check again; nothing is "
                 "charged twice."
             )
-        time.sleep(config.poll_interval)
+        time.sleep(interval)
 
 
 def failure_reason(exc: BaseException) -> str:

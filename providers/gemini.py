@@ -55,6 +55,11 @@ API_VERSION = "v1beta"
 #: gemini-3.1-flash-image-preview.
 DEFAULT_MODEL = "gemini-2.5-flash-image"
 
+#: Aspect ratios Gemini's image models take (Gemini API image-generation guide, "Aspect
+#: ratios": 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9 for gemini-2.5-flash-image; the
+#: google-genai ImageConfig.aspect_ratio docs list the same family). Anything else is a 400.
+ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+
 #: TEXT as well as IMAGE, as in the docs' examples: when the model declines, its text says why.
 RESPONSE_MODALITIES = ["TEXT", "IMAGE"]
 
@@ -117,9 +122,10 @@ class GeminiAdapter:
         parts before the instruction.
 
         Raises NotConfigured (no or invalid key, unknown model), InputRejected (400, 413, bad
-        input image), Moderated (safety finish reason or blocked prompt), RateLimited (429),
-        ProviderUnavailable (5xx, timeouts, connection errors) and MalformedOutput (no image
-        in the answer, or an answer that is not JSON the SDK can read, or too large).
+        input image; an aspect ratio outside ASPECT_RATIOS, before any request), Moderated
+        (safety finish reason or blocked prompt), RateLimited (429), ProviderUnavailable (5xx,
+        timeouts, connection errors) and MalformedOutput (no image in the answer, or an answer
+        that is not JSON the SDK can read, or too large).
         """
         if not self.config.configured:
             raise NotConfigured(
@@ -176,6 +182,11 @@ class GeminiAdapter:
 
     def _generation_config(self, options: Any) -> types.GenerateContentConfig:
         aspect_ratio = options.get("aspect_ratio")
+        if aspect_ratio and str(aspect_ratio) not in ASPECT_RATIOS:
+            raise InputRejected(
+                f"Gemini cannot make {aspect_ratio} images; its aspect ratios are "
+                f"{', '.join(ASPECT_RATIOS)}."
+            )
         seed = options.get("seed")
         try:
             seed_value = int(seed) if seed is not None else None

@@ -17,13 +17,19 @@ from django.db import models
 from billing.models import OperationPrice
 from billing.models.catalog import seed_catalog
 
+#: Data migrations that change seeded registry rows, applied again after a re-seed (in order).
+REGISTRY_UPDATES = ("providers.migrations.0003_upscaler_resolution_alpha_masks",)
+
 
 def seed_registry() -> None:
-    """Write the registry of migration 0002 (and its prices) where rows are missing."""
+    """Write the registry of migration 0002 (and its prices) where rows are missing, then apply
+    the later data migrations' changes to it (REGISTRY_UPDATES), as a migrated database has them."""
     from django.apps import apps
 
     seed_catalog()
     import_module("providers.migrations.0002_seed_registry").seed(apps, None)
+    for name in REGISTRY_UPDATES:
+        import_module(name).update(apps, None)
 
 
 class AIModelQuerySet(models.QuerySet["AIModel"]):
@@ -109,14 +115,15 @@ class AIModel(models.Model):
         default=list,
         blank=True,
         help_text="Spec steps and texts the model accepts: aspect, style, seed, strength, "
-        "fidelity, creativity, grow, left, right, up, down, factor, format, prompt, "
-        "negative_prompt, search_prompt, select_prompt, style_image.",
+        "fidelity, creativity, grow, left, right, up, down, factor, resolution, format, "
+        "prompt, negative_prompt, search_prompt, select_prompt, style_image.",
     )
     requires = models.JSONField(
         default=list,
         blank=True,
-        help_text='What a job must give: "image", "mask", "prompt", "search_prompt", '
-        '"select_prompt", "style_image".',
+        help_text='What a job must give: "image", "mask", "mask_or_alpha" (a mask, or '
+        'an image with transparency), "prompt", "search_prompt", "select_prompt", '
+        '"style_image".',
     )
     max_output_pixels = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Upscalers: largest result, pixels; empty: no limit."

@@ -23,12 +23,12 @@ control endpoints) are not sent.
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import requests
+from PIL import Image, UnidentifiedImageError
 
 from providers.base import (
     Checkpoint,
@@ -48,229 +48,21 @@ from providers.base import (
     poll,
     session,
 )
-
-Need = Literal["required", "optional", "none"]
-
-#: Longest prompt Stability accepts, in characters (API reference: prompt "[1 .. 10000] characters").
-MAX_PROMPT_CHARS = 10_000
-#: Largest seed; 0 or no seed means "random" (API reference: seed "[0 .. 4294967294]").
-MAX_SEED = 4_294_967_294
-#: Largest request body Stability accepts (API reference, 413: "larger than 10MiB").
-MAX_REQUEST_MIB = 10
-#: Outpaint may add at most this many pixels on each side (API reference: left/right/up/down 0..2000).
-MAX_OUTPAINT_PIXELS = 2000
-#: Output aspect ratios of the generate and control/style endpoints (API reference: aspect_ratio).
-ASPECT_RATIOS = frozenset({"16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21"})
-#: Stability's style presets (API reference: style_preset; the same 17 as PROVIDERS.md).
-STYLE_PRESETS = frozenset(
-    {
-        "3d-model",
-        "analog-film",
-        "anime",
-        "cinematic",
-        "comic-book",
-        "digital-art",
-        "enhance",
-        "fantasy-art",
-        "isometric",
-        "line-art",
-        "low-poly",
-        "modeling-compound",
-        "neon-punk",
-        "origami",
-        "photographic",
-        "pixel-art",
-        "tile-texture",
-    }
+from providers.stability_endpoints import (
+    ASPECT_RATIOS,
+    CONTENT_FILTERED,
+    ENDPOINTS,
+    FILE_LABELS,
+    GLB_MEDIA_TYPE,
+    INTEGER_FIELDS,
+    MAX_OUTPAINT_PIXELS,
+    MAX_PROMPT_CHARS,
+    MAX_REQUEST_MIB,
+    MAX_SEED,
+    MIN_POLL_INTERVAL,
+    STYLE_PRESETS,
+    Endpoint,
 )
-#: Output formats most endpoints offer (API reference: output_format, default png).
-IMAGE_FORMATS = ("jpeg", "png", "webp")
-#: remove-background keeps transparency, so it offers no JPEG (API reference: output_format).
-TRANSPARENT_FORMATS = ("png", "webp")
-#: The finish reason of an output Stability's moderation blurred (API reference: finish-reason).
-CONTENT_FILTERED = "CONTENT_FILTERED"
-#: Media type of a Stable Fast 3D result (API reference: 200 "model/gltf-binary").
-GLB_MEDIA_TYPE = "model/gltf-binary"
-
-# Form fields per endpoint family, named as in ProviderRequest.options (identical to Stability's).
-_GENERATE = ("aspect_ratio", "seed", "style_preset", "output_format")
-_SEED_FORMAT = ("seed", "output_format")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """How one registry model path maps onto one Stability endpoint.
-
-    ``path`` is relative to ``/v2beta/``; ``fields`` are the option names sent as form fields
-    when present; ``prompt``/``image``/``mask`` say whether the request must, may or must not
-    carry them; ``references`` maps ProviderRequest.references names to file fields.
-    """
-
-    path: str
-    fields: tuple[str, ...] = ()
-    prompt: Need = "none"
-    prompt_field: str = "prompt"
-    negative_prompt: bool = False
-    image: Need = "required"
-    image_field: str = "image"
-    mask: Need = "none"
-    references: Mapping[str, str] = field(default_factory=dict)
-    required_fields: tuple[str, ...] = ()
-    sd3_model: str = ""
-    asynchronous: bool = False
-    output_formats: tuple[str, ...] = IMAGE_FORMATS
-    glb: bool = False
-
-
-def _sd3(model: str) -> Endpoint:
-    return Endpoint(
-        "stable-image/generate/sd3",
-        _GENERATE,
-        prompt="required",
-        negative_prompt=True,
-        image="optional",
-        sd3_model=model,
-    )
-
-
-#: Registry model path -> Stability endpoint (API reference, one section per endpoint).
-ENDPOINTS: dict[str, Endpoint] = {
-    "generate/ultra": Endpoint(
-        "stable-image/generate/ultra",
-        _GENERATE,
-        prompt="required",
-        negative_prompt=True,
-        image="optional",
-    ),
-    "generate/core": Endpoint(
-        "stable-image/generate/core",
-        _GENERATE,
-        prompt="required",
-        negative_prompt=True,
-        image="none",
-    ),
-    "generate/sd3.5-large": _sd3("sd3.5-large"),
-    "generate/sd3.5-large-turbo": _sd3("sd3.5-large-turbo"),
-    "generate/sd3.5-medium": _sd3("sd3.5-medium"),
-    "generate/sd3.5-flash": _sd3("sd3.5-flash"),
-    # erase: a missing mask means "use the image's alpha channel" (API reference: mask).
-    "edit/erase": Endpoint(
-        "stable-image/edit/erase", ("grow_mask", *_SEED_FORMAT), mask="optional"
-    ),
-    "edit/inpaint": Endpoint(
-        "stable-image/edit/inpaint",
-        ("grow_mask", *_SEED_FORMAT),
-        prompt="required",
-        negative_prompt=True,
-        mask="required",
-    ),
-    # outpaint has no negative prompt (Comfy Router's schema: "accepted but not applied").
-    "edit/outpaint": Endpoint(
-        "stable-image/edit/outpaint",
-        ("left", "right", "up", "down", "creativity", *_SEED_FORMAT),
-        prompt="optional",
-    ),
-    "edit/search-and-replace": Endpoint(
-        "stable-image/edit/search-and-replace",
-        ("search_prompt", "grow_mask", *_SEED_FORMAT),
-        prompt="required",
-        negative_prompt=True,
-        required_fields=("search_prompt",),
-    ),
-    "edit/search-and-recolor": Endpoint(
-        "stable-image/edit/search-and-recolor",
-        ("select_prompt", "grow_mask", *_SEED_FORMAT),
-        prompt="required",
-        negative_prompt=True,
-        required_fields=("select_prompt",),
-    ),
-    "edit/remove-background": Endpoint(
-        "stable-image/edit/remove-background",
-        ("output_format",),
-        output_formats=TRANSPARENT_FORMATS,
-    ),
-    "edit/replace-background-and-relight": Endpoint(
-        "stable-image/edit/replace-background-and-relight",
-        (
-            "foreground_prompt",
-            "preserve_original_subject",
-            "original_background_depth",
-            "keep_original_background",
-            "light_source_direction",
-            "light_source_strength",
-            *_SEED_FORMAT,
-        ),
-        prompt="optional",
-        prompt_field="background_prompt",
-        negative_prompt=True,
-        image_field="subject_image",
-        references={
-            "background_reference": "background_reference",
-            "light_reference": "light_reference",
-        },
-        asynchronous=True,
-    ),
-    "upscale/fast": Endpoint("stable-image/upscale/fast", ("output_format",)),
-    "upscale/conservative": Endpoint(
-        "stable-image/upscale/conservative",
-        ("creativity", *_SEED_FORMAT),
-        prompt="required",
-        negative_prompt=True,
-    ),
-    "upscale/creative": Endpoint(
-        "stable-image/upscale/creative",
-        ("creativity", "style_preset", *_SEED_FORMAT),
-        prompt="required",
-        negative_prompt=True,
-        asynchronous=True,
-    ),
-    "control/sketch": Endpoint(
-        "stable-image/control/sketch",
-        ("control_strength", *_SEED_FORMAT),
-        prompt="required",
-        negative_prompt=True,
-    ),
-    "control/structure": Endpoint(
-        "stable-image/control/structure",
-        ("control_strength", *_SEED_FORMAT),
-        prompt="required",
-        negative_prompt=True,
-    ),
-    "control/style": Endpoint(
-        "stable-image/control/style",
-        ("aspect_ratio", "fidelity", *_SEED_FORMAT),
-        prompt="required",
-        negative_prompt=True,
-    ),
-    "control/style-transfer": Endpoint(
-        "stable-image/control/style-transfer",
-        ("style_strength", "composition_fidelity", "change_strength", *_SEED_FORMAT),
-        prompt="optional",
-        negative_prompt=True,
-        image_field="init_image",
-        references={"style": "style_image"},
-    ),
-    "3d/stable-fast-3d": Endpoint(
-        "3d/stable-fast-3d",
-        ("texture_resolution", "foreground_ratio", "remesh", "vertex_count"),
-        glb=True,
-    ),
-}
-
-#: Option names that are pixel counts or sizes and must be whole numbers.
-_INTEGER_FIELDS = frozenset(
-    {"seed", "grow_mask", "left", "right", "up", "down", "texture_resolution", "vertex_count"}
-)
-#: Friendly names of the file fields, for error messages.
-_FILE_LABELS = {
-    "image": "an input image",
-    "subject_image": "a subject image",
-    "init_image": "an input image",
-    "style_image": "a style reference image",
-    "background_reference": "a background reference image",
-    "light_reference": "a lighting reference image",
-    "mask": "a mask",
-}
 
 Parts = list[tuple[str, tuple[str | None, bytes | str] | tuple[str, bytes, str]]]
 
@@ -378,7 +170,10 @@ class StabilityAdapter:
                 )
             raise submission_error(response)
 
-        return poll(self.config, fetch, what="the image")
+        # First poll one interval after the submission (or a resumed task's start), so no two
+        # polls of this id are ever closer than MIN_POLL_INTERVAL in production.
+        interval = self.config.poll_interval_for(MIN_POLL_INTERVAL)
+        return poll(self.config, fetch, what="the image", interval=interval, first_wait=interval)
 
     # --- output --------------------------------------------------------------------------
 
@@ -433,10 +228,12 @@ class StabilityAdapter:
 def build_parts(endpoint: Endpoint, request: ProviderRequest) -> Parts:
     """Return the multipart parts for ``request``: (field, (None, text)) or (field, (name, bytes, type)).
 
-    Checks what Stability would refuse before any call: missing prompt, image, mask or
-    reference; prompts over 10 000 characters; seeds outside 0..4294967294; unknown aspect
-    ratios, style presets or output formats; outpaint without any direction. Raises
-    InputRejected with a message that says what to change.
+    Checks what Stability would refuse before any call: missing prompt, image, mask (erase and
+    inpaint take the image's alpha channel instead when it has one) or reference; prompts over
+    10 000 characters; seeds outside 0..4294967294; numbers outside the endpoint's documented
+    ``ranges`` (creativity, grow_mask, strengths); unknown aspect ratios, style presets or output
+    formats (SD3.5: PNG or JPEG only); outpaint without any direction. Raises InputRejected
+    with a message that names the parameter, the allowed range and the model.
     """
     options = request.options
     parts: Parts = []
@@ -461,15 +258,18 @@ def build_parts(endpoint: Endpoint, request: ProviderRequest) -> Parts:
             image_to_image = endpoint.image == "optional"
         elif endpoint.image == "required":
             raise InputRejected(
-                f"This model needs {_FILE_LABELS[endpoint.image_field]}. Add one and try again."
+                f"This model needs {FILE_LABELS[endpoint.image_field]}. Add one and try again."
             )
     if endpoint.mask != "none":
         if request.mask:
             parts.append(_file("mask", request.mask))
-        elif endpoint.mask == "required":
+        elif endpoint.mask == "required" or (
+            endpoint.mask == "alpha" and not (request.image and has_alpha(request.image))
+        ):
             raise InputRejected(
-                "Inpainting needs a mask: paint over the area to change (white marks the area) "
-                "and try again."
+                f"{endpoint.label} needs a mask: paint over the area to change (white marks the "
+                "area), or use a PNG or WebP whose transparent area is the part to change, and "
+                "try again."
             )
     for name, form_field in endpoint.references.items():
         if request.references.get(name):
@@ -525,7 +325,9 @@ def _form_value(name: str, value: Any, endpoint: Endpoint) -> str:
     """Return an option as form text, refusing values Stability documents as invalid."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if name in _INTEGER_FIELDS:
+    if name in endpoint.ranges:
+        check_range(name, value, endpoint.ranges[name], endpoint.label)
+    if name in INTEGER_FIELDS:
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -547,10 +349,42 @@ def _form_value(name: str, value: Any, endpoint: Endpoint) -> str:
         raise InputRejected(f"Stability has no style preset called {text!r}.")
     if name == "output_format" and text not in endpoint.output_formats:
         raise InputRejected(
-            f"This model can return {' or '.join(f.upper() for f in endpoint.output_formats)} "
-            f"but not {text.upper()}."
+            f"{endpoint.label} can return "
+            f"{' or '.join(f.upper() for f in endpoint.output_formats)} but not {text.upper()}."
         )
     return text
+
+
+def check_range(name: str, value: Any, bounds: tuple[float, float], label: str) -> None:
+    """Refuse ``value`` of field ``name`` outside the documented ``bounds`` (inclusive).
+
+    Raises InputRejected naming the parameter, the allowed range and the model, e.g.
+    "Creativity must be between 0.1 and 0.5 for Stability Creative Upscale; 0.8 is outside".
+    """
+    low, high = bounds
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputRejected(f"{name.replace('_', ' ').capitalize()} must be a number.") from None
+    if not low <= number <= high:
+        raise InputRejected(
+            f"{name.replace('_', ' ').capitalize()} must be between {low:g} and {high:g} for "
+            f"{label}; {number:g} is outside that range."
+        )
+
+
+def has_alpha(data: bytes) -> bool:
+    """Return True if an encoded image has an alpha channel (PNG, WebP) or a transparent colour.
+
+    Stability derives the inpaint/erase mask from it when no mask is sent (API reference).
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+                "transparency" in image.info
+            )
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return False
 
 
 _IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
@@ -571,7 +405,7 @@ def _file(form_field: str, data: bytes) -> tuple[str, tuple[str, bytes, str]]:
     media_type = sniff_image(data)
     if media_type is None:
         raise InputRejected(
-            f"Stability needs {_FILE_LABELS.get(form_field, 'images')} as a PNG, JPEG or WebP "
+            f"Stability needs {FILE_LABELS.get(form_field, 'images')} as a PNG, JPEG or WebP "
             "file. Convert it and try again."
         )
     return (form_field, (f"{form_field}.{_IMAGE_TYPES[media_type]}", data, media_type))

@@ -7,7 +7,9 @@ Protocol (WaveSpeed docs "What are Predictions", each model's ``llms.txt`` page,
   ``Authorization: Bearer <key>``. The answer is
   ``{"code": 200, "message": "success", "data": {"id", "model", "outputs": [], "urls": {"get"},
   "status": "created" | "processing", ...}}``.
-* Poll: ``GET {base}/predictions/{id}/result`` until ``data.status`` is ``"completed"``
+* Poll: ``GET {base}/predictions/{id}/result`` (first after the model's typical time, then at
+  least every 2 s for images and 5 s for videos, as "How to Get Result" asks; see
+  providers.wavespeed_models) until ``data.status`` is ``"completed"``
   (``data.outputs`` lists output URLs; with ``enable_base64_output`` they can be base64 strings,
   which we accept as ``data:`` URIs) or ``"failed"`` (``data.error`` says why).
 
@@ -32,7 +34,6 @@ import base64
 import binascii
 import mimetypes
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,162 +59,16 @@ from providers.base import (
     session,
     size_for_aspect,
 )
-
-#: Default API root (WaveSpeed docs: every endpoint is ``https://api.wavespeed.ai/api/v3/...``).
-DEFAULT_BASE_URL = "https://api.wavespeed.ai/api/v3"
-
-#: Aspect ratios of the FLUX Kontext [pro] models (their llms.txt pages, "aspect_ratio" options).
-KONTEXT_ASPECT_RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
-#: Output formats most WaveSpeed image models take ("output_format" options on their pages).
-IMAGE_FORMATS = ("jpeg", "png", "webp")
-
-
-@dataclass(frozen=True)
-class Model:
-    """One WaveSpeed model we offer: the fields it declares that we fill, and their limits.
-
-    ``fields`` name WaveSpeed body fields; :data:`FIELD_BUILDERS` says how each is taken from a
-    :class:`ProviderRequest`. ``required`` fields must have a value or the request is refused
-    before anything is sent. Empty limit tuples mean "not checked here". ``megapixels`` is the
-    target area when ``size`` ("W*H") is computed from an aspect ratio. ``source`` names the
-    document the field list comes from.
-    """
-
-    fields: tuple[str, ...]
-    required: tuple[str, ...] = ()
-    aspect_ratios: tuple[str, ...] = ()
-    output_formats: tuple[str, ...] = ()
-    resolutions: tuple[str, ...] = ()
-    durations: tuple[int, ...] = ()
-    megapixels: float = 1.0
-    source: str = ""
-
-
-#: The models we offer, keyed by WaveSpeed model path.
-MODELS: Mapping[str, Model] = {
-    # --- text to image ---------------------------------------------------------------------
-    "ideogram-ai/ideogram-v3-turbo": Model(
-        fields=("prompt", "aspect_ratio", "seed"),
-        required=("prompt",),
-        source="WaveSpeed page not available to us; prompt/aspect_ratio/seed as on the same "
-        "model id's Replicate schema (unverified on WaveSpeed)",
-    ),
-    "wavespeed-ai/qwen-image/text-to-image": Model(
-        fields=("prompt", "size", "seed", "output_format"),
-        required=("prompt",),
-        output_formats=IMAGE_FORMATS,
-        source="wavespeed.ai/docs/docs-api/wavespeed-ai/qwen-image/text-to-image "
-        "(size W*H up to 1536*1536, seed, output_format)",
-    ),
-    "wavespeed-ai/flux-kontext-pro/text-to-image": Model(
-        fields=("prompt", "aspect_ratio", "seed"),
-        required=("prompt",),
-        aspect_ratios=KONTEXT_ASPECT_RATIOS,
-        source="wavespeed.ai/models/wavespeed-ai/flux-kontext-pro/text-to-image/llms.txt",
-    ),
-    "wavespeed-ai/wan-2.2/text-to-image-realism": Model(
-        fields=("prompt", "size", "seed"),
-        required=("prompt",),
-        source="page not available to us; prompt/size/seed as the other wavespeed-ai "
-        "text-to-image models (unverified)",
-    ),
-    # --- edit ------------------------------------------------------------------------------
-    "wavespeed-ai/qwen-image/edit": Model(
-        fields=("prompt", "image", "seed", "output_format"),
-        required=("prompt", "image"),
-        output_formats=IMAGE_FORMATS,
-        source="qwen-image edit pages (prompt, image, seed, output_format)",
-    ),
-    "wavespeed-ai/qwen-image/edit-plus": Model(
-        fields=("prompt", "images", "seed", "output_format"),
-        required=("prompt", "images"),
-        output_formats=IMAGE_FORMATS,
-        source="qwen-image edit family pages (images is a list; seed, output_format)",
-    ),
-    "google/nano-banana-pro/edit-ultra": Model(
-        fields=("prompt", "images", "aspect_ratio", "output_format"),
-        required=("prompt", "images"),
-        output_formats=("png", "jpeg"),
-        source="public integrations of this path (images up to 14, aspect_ratio, resolution "
-        "4k|8k left at its default, output_format png|jpeg)",
-    ),
-    "bytedance/seedream-v4.5/edit": Model(
-        fields=("prompt", "images", "size"),
-        required=("prompt", "images"),
-        megapixels=4.0,
-        source="model notes: images 1-10, size W*H with 1024-4096 per side (we aim at 4 MP)",
-    ),
-    "wavespeed-ai/flux-kontext-pro": Model(
-        fields=("prompt", "image", "aspect_ratio", "seed"),
-        required=("prompt", "image"),
-        aspect_ratios=KONTEXT_ASPECT_RATIOS,
-        source="wavespeed.ai/models/wavespeed-ai/flux-kontext-pro/llms.txt",
-    ),
-    "wavespeed-ai/image-eraser": Model(
-        fields=("image", "mask_image", "prompt", "output_format"),
-        required=("image",),
-        output_formats=IMAGE_FORMATS,
-        source="wavespeed.ai/models/wavespeed-ai/image-eraser/llms.txt (mask white = erase)",
-    ),
-    # --- upscale ---------------------------------------------------------------------------
-    "wavespeed-ai/image-upscaler": Model(
-        fields=("image", "target_resolution", "output_format"),
-        required=("image",),
-        output_formats=IMAGE_FORMATS,
-        source="model docs: target_resolution 2k|4k|8k, output_format",
-    ),
-    "wavespeed-ai/ultimate-image-upscaler": Model(
-        fields=("image", "target_resolution", "output_format"),
-        required=("image",),
-        output_formats=IMAGE_FORMATS,
-        source="page not available to us; same fields as wavespeed-ai/image-upscaler (unverified)",
-    ),
-    "bria/increase-resolution": Model(
-        fields=("image", "desired_increase"),
-        required=("image",),
-        source="Bria Increase Resolution schema (desired_increase 2|4); WaveSpeed page not "
-        "available to us",
-    ),
-    # --- face swap -------------------------------------------------------------------------
-    "wavespeed-ai/image-face-swap-pro": Model(
-        fields=("image", "face_image"),
-        required=("image", "face_image"),
-        source="face swap integrations (image = target, face_image = the face to put in)",
-    ),
-    "wavespeed-ai/image-face-swap": Model(
-        fields=("image", "face_image"),
-        required=("image", "face_image"),
-        source="face swap integrations (image = target, face_image = the face to put in)",
-    ),
-    "wavespeed-ai/image-head-swap": Model(
-        fields=("image", "face_image"),
-        required=("image", "face_image"),
-        source="page not available to us; same fields as image-face-swap (unverified)",
-    ),
-    # --- video and avatar ------------------------------------------------------------------
-    "alibaba/wan-2.5/image-to-video": Model(
-        fields=("image", "prompt", "negative_prompt", "audio", "resolution", "duration", "seed"),
-        required=("image", "prompt"),
-        resolutions=("480p", "720p", "1080p"),
-        durations=(5, 10),
-        source="PROVIDERS.md and the WAN 2.5 i2v pages (resolution 480p/720p/1080p, duration "
-        "5|10 s, optional audio)",
-    ),
-    "wavespeed-ai/infinitetalk": Model(
-        fields=("image", "audio", "prompt", "mask_image", "resolution", "seed"),
-        required=("image", "audio"),
-        resolutions=("480p", "720p"),
-        source="PROVIDERS.md and InfiniteTalk integrations (image, audio, prompt, mask_image, "
-        "resolution 480p|720p, seed)",
-    ),
-}
-
-#: ProviderRequest.references keys that are not extra images.
-NON_IMAGE_REFERENCES = frozenset({"face", "audio"})
-
-#: Upscale factor -> WaveSpeed image-upscaler ``target_resolution`` (its documented options).
-TARGET_RESOLUTION_FOR_FACTOR = {2: "2k", 4: "4k", 8: "8k"}
-
+from providers.wavespeed_models import (
+    BRIA_INCREASES,
+    DEFAULT_BASE_URL,
+    MAX_SEED,
+    MIN_POLL_INTERVAL,
+    MIN_VIDEO_POLL_INTERVAL,
+    MODELS,
+    NON_IMAGE_REFERENCES,
+    Model,
+)
 
 # --- inputs --------------------------------------------------------------------------------
 
@@ -319,8 +174,20 @@ def _aspect_ratio(request: ProviderRequest, model: Model) -> str | None:
 
 
 def _seed(request: ProviderRequest, model: Model) -> int | None:
+    """Return the seed, refusing one outside 0..MAX_SEED (WaveSpeed's documented range)."""
     seed = request.options.get("seed")
-    return None if seed is None else int(seed)
+    if seed is None:
+        return None
+    try:
+        number = int(seed)
+    except (TypeError, ValueError):
+        raise InputRejected("The seed must be a whole number.") from None
+    if not 0 <= number <= MAX_SEED:
+        raise InputRejected(
+            f"The seed must be between 0 and {MAX_SEED} for WaveSpeed {request.model}; "
+            f"{number} is outside that range."
+        )
+    return number
 
 
 def _output_format(request: ProviderRequest, model: Model) -> str | None:
@@ -334,8 +201,10 @@ def _resolution(request: ProviderRequest, model: Model) -> str | None:
     if not resolution:
         return None
     if model.resolutions and resolution not in model.resolutions:
+        what = "videos" if model.video else "images"
         raise InputRejected(
-            f"This model cannot make {resolution} videos. Choose {' or '.join(model.resolutions)}."
+            f"WaveSpeed {request.model} cannot make {resolution} {what}. Choose "
+            f"{' or '.join(model.resolutions)}."
         )
     return str(resolution)
 
@@ -351,13 +220,23 @@ def _duration(request: ProviderRequest, model: Model) -> int | None:
 
 
 def _target_resolution(request: ProviderRequest, model: Model) -> str | None:
-    factor = request.options.get("factor")
-    return None if factor is None else TARGET_RESOLUTION_FOR_FACTOR.get(int(factor))
+    """Return the ``resolution`` option ("2k", "4k", "8k") as the upscaler documents it.
+
+    A factor is not converted: these upscalers make a target size, not a multiple.
+    """
+    return _resolution(request, model)
 
 
 def _desired_increase(request: ProviderRequest, model: Model) -> int | None:
     factor = request.options.get("factor")
-    return int(factor) if factor is not None and int(factor) in (2, 4) else None
+    if factor is None:
+        return None
+    if int(factor) not in BRIA_INCREASES:
+        raise InputRejected(
+            f"WaveSpeed {request.model} enlarges 2 or 4 times, not {int(factor)} times. "
+            "Choose factor 2 or 4."
+        )
+    return int(factor)
 
 
 #: How each WaveSpeed field is filled from a ProviderRequest (None = leave it out).
@@ -439,9 +318,17 @@ class WaveSpeedAdapter:
         if not self.config.configured:
             raise NotConfigured("WaveSpeed is not set up on this server (no API key).")
 
+        model = MODELS[request.model]
+        interval = self.config.poll_interval_for(
+            MIN_VIDEO_POLL_INTERVAL if model.video else MIN_POLL_INTERVAL
+        )
+        first_wait = interval  # a resumed prediction: one interval after the last attempt
         prediction_id = checkpoint.load()
         data: dict[str, Any] | None = None
         if not prediction_id:
+            # A fresh prediction is first checked after the model's typical time.
+            if not self.config.poll_interval_explicit:
+                first_wait = max(interval, model.typical_seconds)
             submitted = self._submit(request.model, body)
             prediction_id = str(submitted["id"])
             checkpoint.save(prediction_id)
@@ -450,7 +337,13 @@ class WaveSpeedAdapter:
             elif submitted.get("status") == "failed":
                 raise self._failure(submitted)
         if data is None:
-            data = poll(self.config, lambda: self._fetch(str(prediction_id)), what="the prediction")
+            data = poll(
+                self.config,
+                lambda: self._fetch(str(prediction_id)),
+                what="the prediction",
+                interval=interval,
+                first_wait=first_wait,
+            )
         return self._output(request, body, str(prediction_id), data)
 
     # --- submission: exactly once, never retried ---------------------------------------

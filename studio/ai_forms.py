@@ -7,7 +7,7 @@ parameters the model declares (AIModel.params), so a model without "style" never
 step. Texts, the mask and reference images travel beside the specs as job parameters
 (studio.operations.ai reads them).
 
-The live quote binds the ``*QuoteForm`` variants (billing.forms.DEFAULT_QUOTE_FORMS): a price
+The live quote binds the ``*QuoteForm`` variants (studio.quote.DEFAULT_QUOTE_FORMS): a price
 depends on the model, the inputs and the number of outputs, never on texts or the mask, so those
 are optional there and the page does not send them.
 """
@@ -29,16 +29,25 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from assets.models import Asset
-from billing.forms import MultipleValueField
 from billing.ledger import account_for
 from billing.models import Plan
 from providers.models import AIModel
 from providers.registry import LABELS, Choice, auto_pick, choices, unavailable_reason
-from studio.ai_steps import ASPECT_RATIOS, MAX_OUTPAINT, MAX_SEED, STYLE_PRESETS
+from studio.ai_steps import (
+    ASPECT_RATIOS,
+    MAX_OUTPAINT,
+    MAX_SEED,
+    MODEL_LIMITS,
+    PROVIDER_LIMITS,
+    STYLE_PRESETS,
+    UPSCALE_RESOLUTIONS,
+    Limits,
+)
 from studio.create_templates import TEMPLATES, PlatformTemplate, by_platform
 from studio.forms import SourcesField
 from studio.imaging.errors import ImageError
 from studio.imaging.load import decode
+from studio.quote import MultipleValueField
 
 AUTO = "auto"
 MODES = [
@@ -94,6 +103,55 @@ def _seed_field() -> forms.IntegerField:
         max_value=MAX_SEED,
         help_text="Leave empty for a random seed; the same seed and settings repeat an image.",
     )
+
+
+# --- what each model documents (the spec parser's table) -----------------------------------
+
+
+def model_limits(model: AIModel) -> list[Limits]:
+    """Return the documented limits of ``model``: its own, then its provider's.
+
+    The same table the spec parser checks (studio.ai_steps.check_model_limits), so a form never
+    lets through a value the parser would refuse.
+    """
+    found = (MODEL_LIMITS.get(model.key), PROVIDER_LIMITS.get(model.provider))
+    return [limits for limits in found if limits is not None]
+
+
+def param_range(model: AIModel, kind: str, default: tuple[int, int]) -> tuple[int, int]:
+    """Return the (low, high) ``model`` takes for a step kind, within the form's ``default``."""
+    low, high = default
+    for limits in model_limits(model):
+        if kind in limits.ranges:
+            own_low, own_high = limits.ranges[kind]
+            low, high = max(low, own_low), min(high, own_high)
+    return low, high
+
+
+def param_choices(model: AIModel, kind: str, default: Sequence) -> tuple:
+    """Return the values ``model`` takes for a step kind (aspect, resolution...), in order."""
+    allowed = tuple(default)
+    for limits in model_limits(model):
+        if kind in limits.choices:
+            allowed = tuple(value for value in allowed if value in limits.choices[kind])
+    return allowed
+
+
+#: Step kinds whose form field has the same name, with the form's own (low, high) or choices.
+RANGED_FIELDS = (
+    "seed",
+    "strength",
+    "fidelity",
+    "creativity",
+    "grow",
+    "left",
+    "right",
+    "up",
+    "down",
+)
+CHOICE_FIELDS = ("aspect", "resolution")
+_WORDS = {"grow": "mask growth", "aspect": "aspect ratio", "resolution": "target resolution"}
+_UNITS = {"creativity": " %", "strength": " %", "fidelity": " %", "grow": " px"}
 
 
 # --- the model picker ---------------------------------------------------------------------
@@ -302,7 +360,35 @@ class AIStudioForm(forms.Form):
             data["ai_model"] = model
             if not self.quoting:
                 self.check_requirements(model, data)
+            self.check_limits(model, data)
         return data
+
+    def check_limits(self, model: AIModel, data: dict) -> None:
+        """Add a field error for each parameter outside what ``model`` documents.
+
+        The limits are the spec parser's (model_limits), so what passes here also parses.
+        """
+        for name in (*RANGED_FIELDS, *CHOICE_FIELDS):
+            value = data.get(name)
+            if name not in self.fields or name not in model.params or value in (None, ""):
+                continue
+            if name in self.errors:
+                continue
+            field = self.fields[name]
+            if name in CHOICE_FIELDS:
+                allowed = param_choices(model, name, [key for key, _ in field.choices if key])
+                if value not in allowed:
+                    self.add_error(
+                        name,
+                        f"{model.label} does not offer {value}: its {_WORDS.get(name, name)} "
+                        f"is one of {', '.join(str(v) for v in allowed)}.",
+                    )
+                continue
+            default = (field.min_value or 0, field.max_value or 0)
+            low, high = param_range(model, name, default)
+            if not low <= value <= high:
+                word, unit = _WORDS.get(name, name), _UNITS.get(name, "")
+                self.add_error(name, f"{model.label} takes a {word} of {low} to {high}{unit}.")
 
     def _resolve_model(self, data: dict) -> AIModel | None:
         kind, inputs = self.current_kind(), self.current_inputs()
@@ -381,10 +467,10 @@ class AIStudioForm(forms.Form):
 
 
 class QuotingMixin:
-    """The live quote's variant of an AI studio form (billing.forms.DEFAULT_QUOTE_FORMS).
+    """The live quote's variant of an AI studio form (studio.quote.DEFAULT_QUOTE_FORMS).
 
     Prices ignore texts and the mask, so those are optional. A query that names recipes
-    (``spec``, repeatable, as billing.forms.QuoteForm takes them for the API) is priced as
+    (``spec``, repeatable, as studio.quote.QuoteForm takes them for the API) is priced as
     given, without the studio's own fields.
     """
 
@@ -492,11 +578,13 @@ class CreateForm(AIStudioForm):
         return {"aspect": data["aspect"], "style": data.get("style") or None}
 
     def specs(self) -> list[str]:
-        """Return one spec per variation; with a seed, seeds are seed, seed + 1, ..."""
+        """Return one spec per variation; with a seed, seeds are seed, seed + 1, ... (wrapping
+        within the model's seed range)."""
         data = self.cleaned_data
         seed = data.get("seed")
+        high = param_range(self.ai_model, "seed", (0, MAX_SEED))[1]
         return [
-            self.spec(seed=None if seed is None else (seed + i) % (MAX_SEED + 1))
+            self.spec(seed=None if seed is None else (seed + i) % (high + 1))
             for i in range(data["variations"])
         ]
 
@@ -542,6 +630,16 @@ EDIT_KINDS = [
     ("prompt", "Prompt edit: describe the change in words"),
 ]
 MASK_KINDS = ("erase", "inpaint")
+#: AIModel.requires entries that mean "a painted mask": "mask_or_alpha" also accepts a source
+#: image with transparency, whose alpha channel the provider takes as the mask (Stability erase
+#: and inpaint: "If you don't provide an explicit mask, one will be derived from the alpha
+#: channel").
+MASK_REQUIREMENTS = ("mask", "mask_or_alpha")
+
+
+def takes_mask(model: AIModel) -> bool:
+    """Return True if ``model`` works on a mask (painted, or for some the image's alpha)."""
+    return any(requirement in model.requires for requirement in MASK_REQUIREMENTS)
 
 
 def _side(label: str) -> forms.IntegerField:
@@ -617,14 +715,21 @@ class EditForm(AIStudioForm):
 
     def check_requirements(self, model: AIModel, data: dict) -> None:
         super().check_requirements(model, data)
-        if "mask" in model.requires:
-            self.mask_png = self._clean_mask(data.get("mask"), data["assets"][0])
-        if "mask" in model.requires and self.mask_png is None and "mask" not in self.errors:
-            self.add_error(
-                "mask",
-                "Paint over the area to change first: "
-                f"{dict(EDIT_KINDS)[model.kind].split(':')[0].lower()} works on a mask.",
-            )
+        if takes_mask(model):
+            source = data["assets"][0]
+            self.mask_png = self._clean_mask(data.get("mask"), source)
+            from_alpha = "mask_or_alpha" in model.requires and source.has_alpha
+            if self.mask_png is None and not from_alpha and "mask" not in self.errors:
+                what = dict(EDIT_KINDS).get(model.kind, model.kind).split(":")[0].lower()
+                if "mask_or_alpha" in model.requires:
+                    message = (
+                        f"Paint over the area to change first: {what} works on a mask, or on "
+                        f"the transparent area of an image with transparency ({source.filename} "
+                        "has none)."
+                    )
+                else:
+                    message = f"Paint over the area to change first: {what} works on a mask."
+                self.add_error("mask", message)
         if model.kind == "outpaint" and not any(
             data.get(s) for s in ("left", "right", "up", "down")
         ):
@@ -679,8 +784,8 @@ class EditForm(AIStudioForm):
     def job_params(self) -> dict:
         """Return the texts, the stored mask's key and the reference images' codes."""
         params = super().job_params()
-        if self.mask_png is not None and "mask" in self.ai_model.requires:
-            params["mask"] = self.store_mask()
+        if self.mask_png is not None and takes_mask(self.ai_model):
+            params["mask"] = self.store_mask()  # without one, the provider uses the alpha
         if "style_image" in self.ai_model.params:
             references = {
                 name: str(self.cleaned_data[name].code)
@@ -727,18 +832,36 @@ class Target:
         return self.width * self.height / 1_000_000
 
 
-def upscale_target(model: AIModel, asset: Asset, factor: int) -> Target:
-    """Return the size ``model`` makes of ``asset`` at ``factor``, or why it cannot.
+#: Long side of the result per target resolution (the WaveSpeed upscalers' 2k | 4k | 8k).
+RESOLUTION_LONG_SIDES = {"2k": 2048, "4k": 4096, "8k": 8192}
+DEFAULT_RESOLUTION = "4k"
 
-    A model with a fixed factor (Stability fast: 4×) uses it; one that takes "factor" uses the
-    user's; one with neither (Stability conservative and creative) makes about
-    ``max_output_pixels`` keeping the aspect ratio (an approximate size). Refused when above
+
+def default_resolution(model: AIModel) -> str:
+    """Return the target resolution preselected for ``model``: 4k where it offers it."""
+    allowed = param_choices(model, "resolution", UPSCALE_RESOLUTIONS)
+    return DEFAULT_RESOLUTION if DEFAULT_RESOLUTION in allowed else allowed[0]
+
+
+def upscale_target(
+    model: AIModel, asset: Asset, factor: int, resolution: str | None = None
+) -> Target:
+    """Return the size ``model`` makes of ``asset`` at ``factor`` or ``resolution``, or why not.
+
+    A model with a fixed factor (Stability fast: 4×) uses it; one that takes "resolution" (the
+    WaveSpeed upscalers) makes the long side 2048, 4096 or 8192 px for 2k, 4k or 8k (default
+    4k), keeping the aspect ratio (approximate: the provider rounds the size); one that takes
+    "factor" uses the user's; one with none of these (Stability conservative and creative)
+    makes about ``max_output_pixels`` keeping the aspect ratio (approximate). Refused when above
     the model's ``max_output_pixels`` or settings.STUDIO_MAX_PIXELS (the result could not be
     stored: assets.services.store_generated probes it against that limit).
     """
     width, height = asset.width, asset.height
     if model.upscale_factor:
         scale, approximate = model.upscale_factor, False
+    elif "resolution" in model.params:
+        side = RESOLUTION_LONG_SIDES[resolution or default_resolution(model)]
+        scale, approximate = side / max(width, height), True
     elif "factor" in model.params:
         scale, approximate = factor, False
     elif model.max_output_pixels:
@@ -766,17 +889,9 @@ def upscale_target(model: AIModel, asset: Asset, factor: int) -> Target:
             approximate,
             f"{asset.filename} would become {target.width}×{target.height} "
             f"({target.megapixels:.0f} MP); the largest image we keep is {ours / 1e6:g} MP. "
-            "Pick a smaller factor.",
+            f"Pick a smaller {'resolution' if 'resolution' in model.params else 'factor'}.",
         )
     return target
-
-
-#: Creativity each Stability upscaler accepts, percent (v2beta API reference: conservative
-#: 0.2-0.5, creative 0-0.35).
-CREATIVITY_RANGES = {
-    "upscale-stability-conservative": (20, 50),
-    "upscale-stability-creative": (0, 35),
-}
 
 
 class UpscaleForm(AIStudioForm):
@@ -794,9 +909,20 @@ class UpscaleForm(AIStudioForm):
     factor = forms.TypedChoiceField(
         choices=[(2, "2×"), (3, "3×"), (4, "4×")],
         coerce=int,
+        empty_value=None,
+        required=False,
         initial=2,
         widget=forms.RadioSelect,
         help_text="For upscalers that take a factor; the others have their own size.",
+    )
+    resolution = forms.ChoiceField(
+        choices=[(value, value.upper()) for value in UPSCALE_RESOLUTIONS],
+        required=False,
+        initial=DEFAULT_RESOLUTION,
+        label="Target resolution",
+        widget=forms.RadioSelect,
+        help_text="For upscalers that make a set size: the long side becomes 2048 (2K), "
+        "4096 (4K) or 8192 px (8K).",
     )
     prompt = _prompt_field("Prompt (what the image shows)")
     negative_prompt = _prompt_field("Negative prompt (what to avoid)", rows=2)
@@ -804,29 +930,29 @@ class UpscaleForm(AIStudioForm):
 
     def clean(self):
         data = super().clean()
-        if "ai_model" in data:
+        model = data.get("ai_model")
+        if model is not None and "resolution" in model.params and not data.get("resolution"):
+            data["resolution"] = default_resolution(model)
+        if model is not None:
             for target in self.targets():
                 if target.refusal:
                     self.add_error(None, target.refusal)
-            low, high = CREATIVITY_RANGES.get(data["ai_model"].key, (0, 100))
-            creativity = data.get("creativity")
-            if creativity is not None and "creativity" in data["ai_model"].params:
-                if not low <= creativity <= high:
-                    self.add_error(
-                        "creativity",
-                        f"{data['ai_model'].label} takes a creativity of {low} to {high} %.",
-                    )
         return data
 
     def targets(self) -> list[Target]:
         """Return each picked input's size after upscaling (the form must be valid)."""
-        factor = self.cleaned_data.get("factor") or 2
-        model = self.cleaned_data["ai_model"]
-        return [upscale_target(model, asset, factor) for asset in self.cleaned_data["assets"]]
+        data = self.cleaned_data
+        factor, resolution = data.get("factor") or 2, data.get("resolution") or None
+        model = data["ai_model"]
+        return [upscale_target(model, asset, factor, resolution) for asset in data["assets"]]
 
     def steps(self) -> dict[str, object]:
         data = self.cleaned_data
-        return {"factor": data["factor"], "creativity": data.get("creativity")}
+        return {
+            "factor": data.get("factor") or 2,
+            "resolution": data.get("resolution") or None,
+            "creativity": data.get("creativity"),
+        }
 
 
 class UpscaleQuoteForm(QuotingMixin, UpscaleForm):

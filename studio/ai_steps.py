@@ -5,14 +5,17 @@
 The model step is ``CAPABILITY-PROVIDER-MODEL``; ``CAPABILITY-PROVIDER-MODEL`` is also the
 price key (billing.OperationPrice) and the registry entry (providers.models.AIModel), which
 say whether such a model exists, is offered and takes these parameters; parsing checks only
-the grammar, so the spec language stays free of the database. Prompts are texts given beside
-the spec (job parameters, ``apply_spec --prompt``), not inside it.
+the grammar and each provider's documented ranges (:data:`MODEL_LIMITS`), so the spec language
+stays free of the database and a value a provider would answer 400 to fails here, before any
+job or call. Prompts are texts given beside the spec (job parameters, ``apply_spec --prompt``),
+not inside it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
 from studio.spec_steps import SpecError, Step, register
@@ -34,6 +37,10 @@ STYLE_PRESETS: Final = (
 MAX_SEED: Final = 4_294_967_294
 #: Largest outpaint per side, pixels (Stability outpaint: left/right/up/down 0 .. 2000).
 MAX_OUTPAINT: Final = 2000
+#: Video resolutions (WaveSpeed WAN 2.5 and InfiniteTalk pages) and the WaveSpeed upscalers'
+#: ``target_resolution`` choices (wavespeed-ai/image-upscaler and ultimate-image-upscaler pages).
+VIDEO_RESOLUTIONS: Final = ("480p", "720p", "1080p")
+UPSCALE_RESOLUTIONS: Final = ("2k", "4k", "8k")
 _MODEL_RE: Final = re.compile(r"[a-z0-9][a-z0-9.]*(?:-[a-z0-9.]+)*")
 
 #: Kinds of the AI parameter steps, in canonical order (after "model", before "format").
@@ -255,17 +262,21 @@ class Factor(_IntParam):
 @register
 @dataclass(frozen=True)
 class Resolution(_AIParam):
+    """A video resolution (480p...) or an upscaler's target resolution (2k, 4k, 8k)."""
+
     name = "resolution"
-    usage = "resolution-480p, resolution-720p or resolution-1080p"
+    usage = "resolution-480p, -720p or -1080p for videos; resolution-2k, -4k or -8k for upscalers"
     option = "resolution"
 
     @classmethod
     def parse(cls, args: str) -> Resolution:
-        if args not in ("480p", "720p", "1080p"):
+        if args not in (*VIDEO_RESOLUTIONS, *UPSCALE_RESOLUTIONS):
             raise cls.refuse(f"resolution-{args}")
         return cls(args)
 
     def describe(self) -> str:
+        if self.value in UPSCALE_RESOLUTIONS:
+            return f"{self.value.upper()} output"
         return f"{self.value} video"
 
 
@@ -281,8 +292,149 @@ class Duration(_IntParam):
         return f"{self.value} seconds"
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one model (or every model of a provider) documents for the AI parameter steps.
+
+    ``ranges`` maps a step kind to its (low, high) in the step's own units (creativity and
+    strength in %, grow in pixels, seed as is); ``choices`` maps a kind to the values allowed
+    (aspect ratios, resolutions, factors); ``formats`` are the output formats; ``refuse`` maps a
+    kind the model does not take to what to use instead. ``label`` names the model in messages.
+    """
+
+    label: str
+    ranges: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    choices: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    formats: tuple[str, ...] = ()
+    refuse: Mapping[str, str] = field(default_factory=dict)
+
+
+# Sources, as cited beside the adapters' constants: Stability's API reference
+# (platform.stability.ai/docs/api-reference; providers.stability), WaveSpeed's model pages
+# (providers.wavespeed), the Gemini API image-generation guide (providers.gemini).
+_SD3 = ("png", "jpeg")  # generate/sd3: output_format jpeg | png, no webp
+_SMALL_GROW = {"grow": (0, 20)}  # erase, search-and-replace/-recolor: grow_mask [0 .. 20]
+#: WaveSpeed upscalers take target_resolution 2k|4k|8k, not a factor (their model pages).
+_UPSCALER: Final = {
+    "choices": {"resolution": UPSCALE_RESOLUTIONS},
+    "refuse": {"factor": "a target resolution (resolution-2k, resolution-4k or resolution-8k)"},
+}
+#: Kontext [pro] aspect ratios (its llms.txt pages): no 5:4 or 4:5.
+_KONTEXT = ("21:9", "16:9", "3:2", "1:1", "2:3", "9:16", "9:21")
+#: Per model step key ("upscale-stability-creative"); provider-wide limits in PROVIDER_LIMITS.
+MODEL_LIMITS: Final[Mapping[str, Limits]] = {
+    "upscale-stability-creative": Limits(
+        "Stability Creative Upscale",
+        ranges={"creativity": (10, 50)},  # [0.1 .. 0.5]
+    ),
+    "upscale-stability-conservative": Limits(
+        "Stability Conservative Upscale",
+        ranges={"creativity": (20, 50)},  # [0.2 .. 0.5]
+    ),
+    "edit-stability-erase": Limits("Stability Erase", ranges=_SMALL_GROW),
+    "edit-stability-search-and-replace": Limits("Stability Search and Replace", _SMALL_GROW),
+    "edit-stability-search-and-recolor": Limits("Stability Search and Recolor", _SMALL_GROW),
+    "edit-stability-remove-background": Limits(
+        "Stability Remove Background",
+        formats=("png", "webp"),  # keeps transparency
+    ),
+    **{
+        f"generate-stability-sd3.5-{size}": Limits(f"Stability SD3.5 {label}", formats=_SD3)
+        for size, label in (
+            ("large", "Large"),
+            ("large-turbo", "Large Turbo"),
+            ("medium", "Medium"),
+            ("flash", "Flash"),
+        )
+    },
+    "upscale-wavespeed-image-upscaler": Limits("WaveSpeed Image Upscaler", **_UPSCALER),
+    "upscale-wavespeed-ultimate-upscaler": Limits("WaveSpeed Ultimate Upscaler", **_UPSCALER),
+    # Bria Increase Resolution's schema: desired_increase 2 or 4.
+    "upscale-wavespeed-bria-upscale": Limits(
+        "Bria Increase Resolution", choices={"factor": (2, 4)}
+    ),
+    "generate-wavespeed-flux-kontext-pro": Limits(
+        "FLUX Kontext [pro]", choices={"aspect": _KONTEXT}
+    ),
+    "edit-wavespeed-flux-kontext-pro": Limits("FLUX Kontext [pro]", choices={"aspect": _KONTEXT}),
+}
+#: Limits every model of a provider shares.
+PROVIDER_LIMITS: Final[Mapping[str, Limits]] = {
+    # WaveSpeed seeds are "-1 ~ 2147483647" (a signed 32-bit integer) on its model pages.
+    "wavespeed": Limits("WaveSpeed models", ranges={"seed": (0, 2_147_483_647)}),
+    # Gemini API image-generation guide: 1:1 2:3 3:2 3:4 4:3 4:5 5:4 9:16 16:9 21:9 (no 9:21).
+    "gemini": Limits(
+        "Gemini image models",
+        choices={"aspect": ("21:9", "16:9", "3:2", "5:4", "1:1", "4:5", "2:3", "9:16")},
+    ),
+}
+_PARAM_WORDS: Final = {"grow": "mask growth", "aspect": "aspect ratio", "format": "output format"}
+_FORMAT_NAMES: Final = {"png": "PNG", "jpeg": "JPEG", "webp": "WebP"}
+_UNITS: Final = {"creativity": " %", "strength": " %", "fidelity": " %", "grow": " px"}
+
+
+def check_model_limits(model: ModelStep, by_kind: Mapping[str, Step]) -> None:
+    """Refuse AI parameter steps outside what ``model`` documents (MODEL_LIMITS, PROVIDER_LIMITS).
+
+    Raises SpecError naming the parameter, the allowed range or choices and the model, e.g.
+    "'creativity-80' is out of range for Stability Creative Upscale: creativity goes from 10 to
+    50 %." Resolutions default to the video ones for models without their own choices.
+    """
+    for limits in (MODEL_LIMITS.get(model.key), PROVIDER_LIMITS.get(model.provider)):
+        if limits is None:
+            continue
+        for kind, instead in limits.refuse.items():
+            if kind in by_kind:
+                raise SpecError(
+                    f"'{by_kind[kind]}' does not apply to {limits.label}, which takes {instead}."
+                )
+        for kind, (low, high) in limits.ranges.items():
+            step = by_kind.get(kind)
+            if isinstance(step, _AIParam) and not low <= step.value <= high:
+                word, unit = _PARAM_WORDS.get(kind, kind), _UNITS.get(kind, "")
+                raise SpecError(
+                    f"'{step}' is out of range for {limits.label}: {word} goes from {low} to "
+                    f"{high}{unit}."
+                )
+        for kind, allowed in limits.choices.items():
+            step = by_kind.get(kind)
+            if isinstance(step, _AIParam) and step.value not in allowed:
+                word = _PARAM_WORDS.get(kind, kind)
+                raise SpecError(
+                    f"'{step}' is not offered by {limits.label}: its {word} is one of "
+                    f"{', '.join(str(value) for value in allowed)}."
+                )
+        fmt = by_kind.get("format")
+        if (
+            limits.formats
+            and fmt is not None
+            and getattr(fmt, "format", None) not in limits.formats
+        ):
+            raise SpecError(
+                f"'{fmt}' is not offered by {limits.label}: it returns "
+                f"{' or '.join(_FORMAT_NAMES[name] for name in limits.formats)}; use "
+                f"{' or '.join(f'format-{name}' for name in limits.formats)}."
+            )
+    resolution = by_kind.get("resolution")
+    has_own = any(
+        "resolution" in limits.choices
+        for limits in (MODEL_LIMITS.get(model.key), PROVIDER_LIMITS.get(model.provider))
+        if limits is not None
+    )
+    if (
+        isinstance(resolution, Resolution)
+        and not has_own
+        and resolution.value not in VIDEO_RESOLUTIONS
+    ):
+        raise SpecError(
+            f"'{resolution}' is a target resolution for upscalers; '{model}' takes "
+            f"{', '.join(f'resolution-{value}' for value in VIDEO_RESOLUTIONS)}."
+        )
+
+
 def check_ai_steps(by_kind: dict[str, Step]) -> None:
-    """Refuse AI parameters without a model step, and size steps with one; see specs._check."""
+    """Refuse AI parameters without a model step, size steps with one, and parameters outside
+    the model's documented ranges (check_model_limits); see specs._check."""
     model = by_kind.get("model")
     params = [by_kind[kind] for kind in AI_PARAM_KINDS if kind in by_kind]
     if model is None and params:
@@ -302,3 +454,5 @@ def check_ai_steps(by_kind: dict[str, Step]) -> None:
     fmt = by_kind.get("format")
     if fmt is not None and str(fmt) == "format-avif":
         raise SpecError(f"'{model}' returns PNG, JPEG or WebP; use format-png, -jpeg or -webp.")
+    if isinstance(model, ModelStep):
+        check_model_limits(model, by_kind)

@@ -318,3 +318,18 @@ def test_it_rejects_an_edit_of_something_that_is_not_an_image_before_paying(
         run(config, generate(capability="edit", image=b"<html>not an image</html>"))
 
     assert httpserver.log == []
+
+
+@pytest.mark.parametrize("aspect_ratio", ["9:21", "7:3"])
+def test_it_refuses_an_aspect_ratio_gemini_does_not_document_before_paying(
+    config, httpserver, aspect_ratio
+):
+    request = ProviderRequest(
+        model=MODEL,
+        capability="generate",
+        prompt="a lighthouse",
+        options={"aspect_ratio": aspect_ratio},
+    )
+    with pytest.raises(InputRejected, match=f"cannot make {aspect_ratio} images.*21:9"):
+        GeminiAdapter(config).run(request, MemoryCheckpoint())
+    assert httpserver.log == []

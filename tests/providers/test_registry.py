@@ -155,3 +155,19 @@ def test_a_withdrawn_price_withdraws_the_model():
 def test_the_registry_is_seeded_again_after_a_flush():
     AIModel.objects.all().delete()
     assert AIModel.objects.offered().filter(price__key="edit-local-erase").exists()
+
+
+def test_the_wavespeed_upscalers_take_a_target_resolution_also_after_a_flush():
+    """Migration 0003's changes are applied again when a flushed registry is re-seeded."""
+    keys = ["upscale-wavespeed-image-upscaler", "upscale-wavespeed-ultimate-upscaler"]
+    for reseeded in (False, True):
+        if reseeded:
+            AIModel.objects.all().delete()
+            AIModel.objects.ensure_seeded()
+        for entry in AIModel.objects.filter(price__key__in=keys):
+            assert "resolution" in entry.params and "factor" not in entry.params, entry.key
+        assert AIModel.objects.filter(price__key__in=keys).count() == 2
+        for key in ("edit-stability-inpaint", "edit-stability-erase"):
+            requires = AIModel.objects.get(price__key=key).requires
+            assert "mask_or_alpha" in requires and "mask" not in requires
+        assert "mask" in AIModel.objects.get(price__key="edit-local-erase").requires

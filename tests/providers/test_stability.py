@@ -81,6 +81,7 @@ def fake(httpserver: HTTPServer) -> FakeStability:
 
 
 def make_config(server: HTTPServer, **overrides: float) -> ProviderConfig:
+    """Return a config polling every 10 ms, explicitly (as the tests' settings override does)."""
     values = {
         "connect_timeout": 2.0,
         "read_timeout": 5.0,
@@ -95,6 +96,7 @@ def make_config(server: HTTPServer, **overrides: float) -> ProviderConfig:
         api_key=KEY,
         base_url=server.url_for("/").rstrip("/"),
         max_output_bytes=10 * 1024 * 1024,
+        poll_interval_explicit=bool(values.pop("poll_interval_explicit", True)),
         **values,
     )
 
@@ -192,13 +194,13 @@ def test_it_sends_an_sd35_model_id_to_the_sd3_endpoint(fake, adapter, png):
             model="generate/sd3.5-large-turbo",
             capability="generate",
             prompt="a fox",
-            options={"output_format": "webp"},
+            options={"output_format": "jpeg"},
         ),
         MemoryCheckpoint(),
     )
 
     (seen,) = fake.seen
-    assert seen.form == {"model": "sd3.5-large-turbo", "prompt": "a fox", "output_format": "webp"}
+    assert seen.form == {"model": "sd3.5-large-turbo", "prompt": "a fox", "output_format": "jpeg"}
 
 
 def test_it_sends_the_image_and_mask_files_for_inpaint(fake, adapter, kitty, mask, png):
@@ -678,4 +680,138 @@ def test_a_missing_key_is_not_configured_before_any_request(httpserver):
     with pytest.raises(NotConfigured):
         adapter.run(generate_core(), MemoryCheckpoint())
 
+    assert httpserver.log == []
+
+
+# --- documented limits: polling every 10 s, ranges checked before any request -----------------
+
+
+def test_polls_are_never_closer_than_ten_seconds_unless_configured_explicitly(
+    fake, httpserver, kitty, png, monkeypatch
+):
+    """Stability: "errors may occur if you poll more than once every 10 seconds"."""
+    import providers.base as base
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(base.time, "sleep", sleeps.append)
+    fake.on("/v2beta/stable-image/upscale/creative", "POST", json_response({"id": "gen-10s"}, 200))
+    fake.on(
+        "/v2beta/results/gen-10s",
+        "GET",
+        json_response({"id": "gen-10s", "status": "in-progress"}, 202),
+        image_response(png),
+    )
+    # The settings default (2 s), not configured explicitly: Stability's floor applies.
+    adapter = StabilityAdapter(make_config(httpserver, poll_interval=2.0, poll_interval_explicit=0))
+
+    adapter.run(
+        ProviderRequest(
+            model="upscale/creative", capability="upscale", prompt="a cat", image=kitty
+        ),
+        MemoryCheckpoint(),
+    )
+
+    assert sleeps == [10.0, 10.0]  # before the first poll, then between the two polls
+
+
+def test_an_explicitly_configured_interval_may_poll_faster_than_the_floor(httpserver, settings):
+    settings.STUDIO_PROVIDER_POLL_INTERVAL_MS = 10
+    config = ProviderConfig.from_settings("stability")
+    assert config.poll_interval_explicit
+    assert config.poll_interval_for(10.0) == 0.01
+
+
+def test_the_default_interval_is_raised_to_the_documented_minimum(monkeypatch):
+    from importlib import import_module
+
+    from django.conf import settings
+
+    monkeypatch.delenv("STUDIO_PROVIDER_POLL_INTERVAL_MS", raising=False)
+    default = import_module(settings.SETTINGS_MODULE).STUDIO_PROVIDER_POLL_INTERVAL_MS
+    monkeypatch.setattr(settings, "STUDIO_PROVIDER_POLL_INTERVAL_MS", default)
+    config = ProviderConfig.from_settings("stability")
+    assert not config.poll_interval_explicit
+    assert config.poll_interval_for(10.0) == max(10.0, default / 1000)
+
+
+OUT_OF_RANGE = [
+    # (model, options, words the message must contain)
+    ("upscale/creative", {"creativity": 0.6}, ["Creativity", "0.1 and 0.5", "Creative Upscale"]),
+    ("upscale/creative", {"creativity": 0.05}, ["Creativity", "0.1 and 0.5", "Creative Upscale"]),
+    ("upscale/conservative", {"creativity": 0.1}, ["0.2 and 0.5", "Conservative Upscale"]),
+    ("edit/erase", {"grow_mask": 21}, ["Grow mask", "0 and 20", "Stability Erase"]),
+    ("edit/search-and-replace", {"grow_mask": 30, "search_prompt": "cat"}, ["0 and 20"]),
+    ("edit/search-and-recolor", {"grow_mask": 30, "select_prompt": "cat"}, ["0 and 20"]),
+    ("edit/inpaint", {"grow_mask": 101}, ["0 and 100", "Stability Inpaint"]),
+    ("generate/sd3.5-large", {"output_format": "webp"}, ["SD3.5 Large", "JPEG or PNG"]),
+    ("generate/sd3.5-flash", {"output_format": "webp"}, ["SD3.5 Flash", "JPEG or PNG"]),
+]
+
+
+@pytest.mark.parametrize(("model", "options", "words"), OUT_OF_RANGE)
+def test_a_value_outside_the_documented_range_is_refused_before_any_request(
+    adapter, httpserver, kitty, mask, model, options, words
+):
+    request = ProviderRequest(
+        model=model,
+        capability=model.split("/")[0],
+        prompt="a cat",
+        image=kitty if not model.startswith("generate") else None,
+        mask=mask,
+        options=options,
+    )
+    with pytest.raises(InputRejected) as refused:
+        adapter.run(request, MemoryCheckpoint())
+    for word in words:
+        assert word in str(refused.value)
+    assert httpserver.log == []
+
+
+def test_the_documented_edges_of_a_range_are_sent(fake, adapter, kitty, png):
+    fake.on("/v2beta/stable-image/edit/erase", "POST", image_response(png))
+    adapter.run(
+        ProviderRequest(
+            model="edit/erase",
+            capability="edit",
+            image=_with_alpha(kitty),
+            options={"grow_mask": 20},
+        ),
+        MemoryCheckpoint(),
+    )
+    assert fake.seen[0].form["grow_mask"] == "20"
+
+
+def _with_alpha(data: bytes) -> bytes:
+    """Return ``data`` as an RGBA PNG whose middle is transparent (the area to change)."""
+    with Image.open(io.BytesIO(data)) as image:
+        rgba = image.convert("RGBA").resize((128, 96))
+    rgba.paste((0, 0, 0, 0), (32, 24, 96, 72))
+    buffer = io.BytesIO()
+    rgba.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_inpaint_without_a_mask_sends_an_image_with_alpha_and_no_mask(fake, adapter, kitty, png):
+    """Stability derives the mask from the alpha channel when none is sent (API reference)."""
+    fake.on("/v2beta/stable-image/edit/inpaint", "POST", image_response(png))
+    source = _with_alpha(kitty)
+
+    adapter.run(
+        ProviderRequest(model="edit/inpaint", capability="edit", prompt="a bow", image=source),
+        MemoryCheckpoint(),
+    )
+
+    (seen,) = fake.seen
+    assert set(seen.files) == {"image"}
+    assert seen.files["image"] == ("image.png", "image/png", source)
+
+
+def test_erase_without_a_mask_on_an_opaque_image_is_refused_before_any_request(
+    adapter, httpserver, kitty
+):
+    with pytest.raises(InputRejected, match="Stability Erase needs a mask"):
+        adapter.run(
+            ProviderRequest(model="edit/erase", capability="edit", image=kitty),
+            MemoryCheckpoint(),
+        )
     assert httpserver.log == []

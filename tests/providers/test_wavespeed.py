@@ -62,6 +62,8 @@ def make_config(httpserver: HTTPServer, **overrides: object) -> ProviderConfig:
         "retry_initial": 0.01,
         "retry_attempts": 3,
         "max_output_bytes": 10 * 1_048_576,
+        # As the tests' settings override: the 10 ms interval is used below WaveSpeed's 2 s floor.
+        "poll_interval_explicit": True,
     }
     values.update(overrides)
     return ProviderConfig(**values)  # type: ignore[arg-type]
@@ -258,23 +260,92 @@ def test_the_eraser_sends_the_mask_as_mask_image(httpserver: HTTPServer) -> None
     assert decode_data_uri(body["mask_image"]) == ("data:image/png;base64", mask)
 
 
-def test_the_upscaler_sends_the_image_and_a_target_resolution_for_the_factor(
-    httpserver: HTTPServer,
+@pytest.mark.parametrize(
+    "model", ["wavespeed-ai/image-upscaler", "wavespeed-ai/ultimate-image-upscaler"]
+)
+@pytest.mark.parametrize("resolution", ["2k", "4k", "8k"])
+def test_the_upscaler_sends_the_documented_target_resolution(
+    httpserver: HTTPServer, model: str, resolution: str
 ) -> None:
-    model = "wavespeed-ai/image-upscaler"
     serve_prediction(
         httpserver, model, output=b"\xff\xd8\xff" + b"\x00" * 32, content_type="image/jpeg"
     )
     request = ProviderRequest(
-        model=model, capability="upscale", image=KITTY, options={"factor": 4, "creativity": 0.3}
+        model=model,
+        capability="upscale",
+        image=KITTY,
+        options={"resolution": resolution, "creativity": 0.3},
     )
 
     output = WaveSpeedAdapter(make_config(httpserver)).run(request, MemoryCheckpoint())
 
     body = sent_body(httpserver)
     assert set(body) == {"image", "target_resolution"}
-    assert body["target_resolution"] == "4k"
+    assert body["target_resolution"] == resolution
     assert output.media_type == "image/jpeg"
+
+
+def test_the_upscaler_does_not_turn_a_factor_into_a_target_resolution(
+    httpserver: HTTPServer,
+) -> None:
+    model = "wavespeed-ai/image-upscaler"
+    serve_prediction(httpserver, model)
+    request = ProviderRequest(model=model, capability="upscale", image=KITTY, options={"factor": 4})
+
+    WaveSpeedAdapter(make_config(httpserver)).run(request, MemoryCheckpoint())
+
+    assert set(sent_body(httpserver)) == {"image"}  # the model's own default resolution
+
+
+def test_the_upscaler_refuses_an_undocumented_target_resolution_before_any_request(
+    httpserver: HTTPServer,
+) -> None:
+    request = ProviderRequest(
+        model="wavespeed-ai/image-upscaler",
+        capability="upscale",
+        image=KITTY,
+        options={"resolution": "720p"},
+    )
+    with pytest.raises(InputRejected, match="cannot make 720p images. Choose 2k or 4k or 8k"):
+        WaveSpeedAdapter(make_config(httpserver)).run(request, MemoryCheckpoint())
+    assert httpserver.log == []
+
+
+def test_bria_refuses_a_factor_it_does_not_document_before_any_request(
+    httpserver: HTTPServer,
+) -> None:
+    request = ProviderRequest(
+        model="bria/increase-resolution", capability="upscale", image=KITTY, options={"factor": 3}
+    )
+    with pytest.raises(InputRejected, match="2 or 4 times, not 3"):
+        WaveSpeedAdapter(make_config(httpserver)).run(request, MemoryCheckpoint())
+    assert httpserver.log == []
+
+
+def test_a_seed_above_the_signed_32_bit_range_is_refused_before_any_request(
+    httpserver: HTTPServer,
+) -> None:
+    request = ProviderRequest(
+        model="wavespeed-ai/qwen-image/text-to-image",
+        capability="generate",
+        prompt="a cat",
+        options={"seed": 2_147_483_648},
+    )
+    with pytest.raises(InputRejected, match="between 0 and 2147483647 for WaveSpeed"):
+        WaveSpeedAdapter(make_config(httpserver)).run(request, MemoryCheckpoint())
+    assert httpserver.log == []
+
+
+def test_the_largest_documented_seed_is_sent(httpserver: HTTPServer) -> None:
+    model = "wavespeed-ai/qwen-image/text-to-image"
+    serve_prediction(httpserver, model)
+    request = ProviderRequest(
+        model=model, capability="generate", prompt="a cat", options={"seed": 2_147_483_647}
+    )
+
+    WaveSpeedAdapter(make_config(httpserver)).run(request, MemoryCheckpoint())
+
+    assert sent_body(httpserver)["seed"] == 2_147_483_647
 
 
 def test_bria_increase_resolution_sends_the_factor_as_desired_increase(
@@ -397,6 +468,57 @@ def test_infinitetalk_without_audio_is_refused_before_any_request(
 
 
 # --- polling --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the adapter's waits instead of sleeping."""
+    import providers.base as base
+
+    recorded: list[float] = []
+    monkeypatch.setattr(base.time, "sleep", recorded.append)
+    return recorded
+
+
+@pytest.mark.parametrize(
+    ("model", "request_kwargs", "first", "between"),
+    [
+        # Image tasks: at least 2 s between checks; first after the model's typical 15 s.
+        ("wavespeed-ai/image-upscaler", {"capability": "upscale", "image": KITTY}, 15.0, 2.0),
+        # Video tasks: at least 5 s between checks (WaveSpeed docs, "How to Get Result").
+        (
+            "alibaba/wan-2.5/image-to-video",
+            {"capability": "video", "image": KITTY, "prompt": "waves"},
+            120.0,
+            5.0,
+        ),
+    ],
+)
+def test_the_first_poll_waits_the_typical_time_and_polls_keep_the_documented_interval(
+    httpserver: HTTPServer, sleeps: list[float], model, request_kwargs, first, between
+) -> None:
+    serve_prediction(httpserver, model, statuses=("processing", "processing", "completed"))
+    # The settings default (2000 ms), not configured explicitly.
+    config = make_config(httpserver, poll_interval=2.0, poll_interval_explicit=False)
+
+    WaveSpeedAdapter(config).run(ProviderRequest(model=model, **request_kwargs), MemoryCheckpoint())
+
+    assert sleeps == [first, between, between]
+    assert len(polls(httpserver)) == 3
+
+
+def test_a_resumed_prediction_is_polled_after_one_interval_not_the_typical_time(
+    httpserver: HTTPServer, sleeps: list[float]
+) -> None:
+    model = "wavespeed-ai/image-upscaler"
+    serve_prediction(httpserver, model)
+    config = make_config(httpserver, poll_interval=0.5, poll_interval_explicit=False)
+    request = ProviderRequest(model=model, capability="upscale", image=KITTY)
+
+    WaveSpeedAdapter(config).run(request, MemoryCheckpoint(PREDICTION))
+
+    assert sleeps == [2.0]
+    assert posts(httpserver) == []
 
 
 def test_it_polls_through_created_and_processing_until_completed(httpserver: HTTPServer) -> None:

@@ -585,6 +585,205 @@ def test_upscale_refuses_another_workspaces_image(owner_client, make_asset, outs
     assert not Job.objects.exists()
 
 
+@pytest.fixture
+def wavespeed(settings):
+    """Configure WaveSpeed with a fake key and a loopback URL nothing listens on."""
+    entry = {**settings.PROVIDERS["wavespeed"], "api_key": "ws-test-only"}
+    settings.PROVIDERS = {
+        **settings.PROVIDERS,
+        "wavespeed": {**entry, "base_url": STABILITY["base_url"]},
+    }
+    return settings
+
+
+@pytest.mark.parametrize(
+    "key", ["upscale-wavespeed-image-upscaler", "upscale-wavespeed-ultimate-upscaler"]
+)
+def test_wavespeed_upscalers_get_a_target_resolution_not_a_factor(
+    owner_client, owner, make_asset, wavespeed, pro, key
+):
+    source = make_asset("photos/kitty.jpg")
+    # The page posts its factor radio too (hidden for these upscalers): it is not sent.
+    response = owner_client.post(
+        reverse("studio-upscale"), {"assets": source.code, "model": key, "factor": 2}
+    )
+    assert response.status_code == 302, errors(response)
+    assert only_job(owner).specs == [f"{key}|resolution-4k"]  # the default
+    parse(only_job(owner).specs[0])
+
+
+def test_a_wavespeed_upscaler_takes_the_chosen_resolution_and_refuses_others(
+    owner_client, owner, make_asset, wavespeed, pro
+):
+    source = make_asset("photos/kitty.jpg")
+    data = {"assets": source.code, "model": "upscale-wavespeed-image-upscaler"}
+    response = owner_client.post(reverse("studio-upscale"), {**data, "resolution": "16k"})
+    assert response.status_code == 200
+    assert not Job.objects.exists()
+    response = owner_client.post(reverse("studio-upscale"), {**data, "resolution": "8k"})
+    assert response.status_code == 302, errors(response)
+    assert only_job(owner).specs == ["upscale-wavespeed-image-upscaler|resolution-8k"]
+
+
+@pytest.mark.parametrize(("resolution", "side"), [("2k", 2048), ("4k", 4096), ("8k", 8192)])
+def test_the_upscale_sizes_follow_the_target_resolution(
+    owner_client, make_asset, wavespeed, pro, resolution, side
+):
+    source = make_asset("photos/kitty.jpg")  # 640×427, landscape: the width is the long side
+    response = owner_client.get(
+        reverse("studio-upscale-targets"),
+        {
+            "assets": source.code,
+            "model": "upscale-wavespeed-image-upscaler",
+            "factor": 2,
+            "resolution": resolution,
+        },
+    )
+    height = round(source.height * side / source.width)
+    assert f"{side}×{height}" in response.content.decode()
+
+
+def test_the_upscale_size_of_a_wavespeed_upscaler_defaults_to_4k(make_asset, wavespeed):
+    from providers.models import AIModel
+    from studio.ai_forms import upscale_target
+
+    source = make_asset("photos/guitarist.jpg")  # portrait: the height is the long side
+    model = AIModel.objects.get(price__key="upscale-wavespeed-ultimate-upscaler")
+    target = upscale_target(model, source, 2)
+    assert (target.width, target.height) == (round(source.width * 4096 / source.height), 4096)
+
+
+def test_creative_upscale_takes_the_documented_creativity_range(
+    owner_client, owner, make_asset, stability, pro
+):
+    source = make_asset("photos/kitty.jpg")
+    data = {
+        "assets": source.code,
+        "model": "upscale-stability-creative",
+        "prompt": "a cat",
+        "factor": 2,
+    }
+    response = owner_client.post(reverse("studio-upscale"), {**data, "creativity": 5})
+    assert "takes a creativity of 10 to 50 %" in errors(response)
+    assert not Job.objects.exists()
+    response = owner_client.post(reverse("studio-upscale"), {**data, "creativity": 45})
+    assert response.status_code == 302, errors(response)
+    assert only_job(owner).specs == ["upscale-stability-creative|creativity-45"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("erase", {}),
+        ("search-and-replace", {"prompt": "a dog", "search_prompt": "the cat"}),
+        ("search-and-recolor", {"prompt": "red", "select_prompt": "the cat"}),
+    ],
+)
+def test_grow_is_limited_to_20_px_where_stability_documents_it(
+    owner_client, make_asset, stability, pro, kind, extra
+):
+    source = make_asset("photos/kitty.jpg")
+    response = owner_client.post(
+        reverse("studio-edit"),
+        {
+            "assets": source.code,
+            "kind": kind,
+            "model": f"edit-stability-{kind}",
+            "grow": 50,
+            "mask": mask_for(source),
+            **extra,
+        },
+    )
+    assert response.status_code == 200
+    assert "takes a mask growth of 0 to 20 px" in errors(response)
+    assert not Job.objects.exists()
+
+
+def test_inpaint_takes_a_grow_up_to_100_px(owner_client, owner, make_asset, stability, pro):
+    source = make_asset("photos/kitty.jpg")
+    response = owner_client.post(
+        reverse("studio-edit"),
+        {
+            "assets": source.code,
+            "kind": "inpaint",
+            "model": "edit-stability-inpaint",
+            "prompt": "a vase",
+            "grow": 80,
+            "mask": mask_for(source),
+        },
+    )
+    assert response.status_code == 302, errors(response)
+    job = only_job(owner)
+    assert job.specs == ["edit-stability-inpaint|grow-80"]
+    default_storage.delete(job.params["mask"])
+
+
+def test_a_wavespeed_seed_is_limited_to_its_documented_range(owner_client, wavespeed, pro):
+    response = owner_client.post(
+        reverse("studio-create"),
+        {
+            "prompt": "a lighthouse",
+            "model": "generate-wavespeed-qwen-image",
+            "aspect": "1:1",
+            "variations": 1,
+            "seed": 3_000_000_000,
+        },
+    )
+    assert response.status_code == 200
+    assert "takes a seed of 0 to 2147483647" in errors(response)
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"), [("inpaint", {"prompt": "a vase of flowers"}), ("erase", {})]
+)
+def test_stability_inpaint_and_erase_take_the_alpha_channel_as_the_mask(
+    owner_client, owner, make_asset, stability, pro, kind, extra
+):
+    source = make_asset("edge/pil123rgba.png")
+    assert source.has_alpha
+    response = owner_client.post(
+        reverse("studio-edit"),
+        {"assets": source.code, "kind": kind, "model": f"edit-stability-{kind}", **extra},
+    )
+    assert response.status_code == 302, errors(response)
+    job = only_job(owner)
+    assert job.specs == [f"edit-stability-{kind}"]
+    assert "mask" not in job.params  # Stability derives the mask from the alpha channel
+
+
+def test_inpaint_without_a_mask_or_transparency_says_what_to_do(
+    owner_client, make_asset, stability, pro
+):
+    source = make_asset("photos/kitty.jpg")
+    assert not source.has_alpha
+    response = owner_client.post(
+        reverse("studio-edit"),
+        {
+            "assets": source.code,
+            "kind": "inpaint",
+            "model": "edit-stability-inpaint",
+            "prompt": "a vase of flowers",
+        },
+    )
+    assert response.status_code == 200
+    assert "or on the transparent area of an image with transparency" in errors(response)
+    assert not Job.objects.exists()
+
+
+def test_the_local_eraser_still_needs_a_painted_mask_on_an_image_with_alpha(
+    owner_client, make_asset, no_keys
+):
+    source = make_asset("edge/pil123rgba.png")
+    response = owner_client.post(
+        reverse("studio-edit"),
+        {"assets": source.code, "kind": "erase", "model": "edit-local-erase"},
+    )
+    assert response.status_code == 200
+    assert "Paint over the area to change first: erase works on a mask." in errors(response)
+    assert not Job.objects.exists()
+
+
 # --- Control ----------------------------------------------------------------------------------
 
 
@@ -724,7 +923,7 @@ def test_the_model_list_query_count_does_not_grow_with_models(
 def test_the_live_quote_prices_an_upscale_without_texts(owner_client, make_asset, no_keys):
     source = make_asset("photos/kitty.jpg")
     html = owner_client.get(
-        reverse("billing-quote"),
+        reverse("studio-quote"),
         {
             "operation": "upscale",
             "assets": source.code,
@@ -737,7 +936,7 @@ def test_the_live_quote_prices_an_upscale_without_texts(owner_client, make_asset
 
 def test_the_live_quote_prices_create_variations(owner_client, stability):
     html = owner_client.get(
-        reverse("billing-quote"),
+        reverse("studio-quote"),
         {
             "operation": "generate",
             "model": "generate-stability-core",
@@ -752,7 +951,7 @@ def test_the_live_quote_prices_create_variations(owner_client, stability):
 def test_the_live_quote_prices_erase_before_the_mask_is_painted(owner_client, make_asset, no_keys):
     source = make_asset("photos/kitty.jpg")
     html = owner_client.get(
-        reverse("billing-quote"), {"operation": "edit", "assets": source.code, "kind": "erase"}
+        reverse("studio-quote"), {"operation": "edit", "assets": source.code, "kind": "erase"}
     ).content.decode()
     assert "This uses no credits" in html
 

@@ -11,18 +11,20 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is required (python3.12 not found)"; exit 1; }
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv
-	$(VENV)/bin/uv sync --frozen --inexact --python $(VENV)/bin/python
+	$(VENV)/bin/uv sync --frozen --inexact --compile-bytecode --python $(VENV)/bin/python
 	touch $@
 
 .PHONY: venv run test lint bench
 venv: $(VENV)/.synced
 
 # The product on its embedded default: SQLite, local media folder, a Celery worker on kombu's
-# filesystem transport (no broker server), e-mail printed here. Open http://127.0.0.1:8000
+# filesystem transport (no broker server), e-mail printed here. Open http://127.0.0.1:$(PORT)
+# honcho hands each process its own PORT (5000 unless told), so the port is passed here.
+PORT ?= 8000
 run: venv
 	$(VENV)/bin/python manage.py migrate --no-input
 	$(VENV)/bin/python manage.py collectstatic --no-input --verbosity 0
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start --port $(PORT)
 
 # The whole suite against PostgreSQL, Redis, SeaweedFS (started by the tests) and Chromium.
 test: venv

@@ -75,11 +75,36 @@ def locked_account(workspace: Workspace) -> CreditAccount:
 
 
 def account_for(workspace: Workspace, *, now: datetime | None = None) -> CreditAccount:
-    """Return the workspace's account with its current period granted and old lots expired."""
+    """Return the workspace's account with its current period granted and old lots expired.
+
+    Reading takes no lock: the row lock (and its transaction) is taken only when there is
+    something to write, a period to open or a lapsed lot to expire (refresh_due).
+    """
+    now = now or timezone.now()
+    account = CreditAccount.objects.select_related("plan").filter(workspace=workspace).first()
+    if account is not None and not refresh_due(account, now=now):
+        return account
     with transaction.atomic():
         account = locked_account(workspace)
-        refresh(account, now=now or timezone.now())
+        refresh(account, now=now)
     return account
+
+
+def refresh_due(account: CreditAccount, *, now: datetime) -> bool:
+    """Return True if refresh() would write: a due period not opened yet, or a lapsed lot
+    with credits left. Read-only; the answer may be stale by the time a lock is taken,
+    which refresh() (idempotent) tolerates."""
+    if account.period_end is None or now >= account.period_end:
+        period = due_period(
+            anchor=account.anchor,
+            interval=account.interval,
+            paid_until=account.paid_until,
+            now=now,
+        )
+        if period is not None and period[0] != account.period_start:
+            return True
+    lapsed = LedgerEntry.objects.filter(account=account, expires_at__lte=now)
+    return lapsed.lots().with_remaining().filter(remaining__gt=0).exists()
 
 
 def refresh(account: CreditAccount, *, now: datetime) -> None:

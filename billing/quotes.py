@@ -91,9 +91,17 @@ class Refusal:
 
 
 def quote(
-    *, workspace: Workspace, operation: str, specs: Sequence[str], inputs: Sequence
+    *,
+    workspace: Workspace,
+    operation: str,
+    specs: Sequence[str],
+    inputs: Sequence,
+    running_jobs: int,
 ) -> Quote | Refusal:
     """Return the cost of running ``specs`` of ``operation`` on ``inputs`` (Assets), or a refusal.
+
+    ``running_jobs`` is the workspace's count of queued and running jobs, which the studio
+    knows (studio.models.JobQuerySet.unfinished): billing does not import the studio.
 
     Specs are expected to be valid (studio.specs.parse); billing reads only their first step
     and a ``duration-N`` step. Starts the workspace's current period if due (lazy grant).
@@ -130,7 +138,7 @@ def quote(
             unit_credits=price.credits,
         )
     result = Quote(operation=operation, lines=tuple(lines.values()), balance=account.balance())
-    return check_limits(account, result, running_jobs=_running_jobs(workspace)) or result
+    return check_limits(account, result, running_jobs=running_jobs) or result
 
 
 def _price_for(
@@ -211,14 +219,6 @@ def _plan_refusal(plan: Plan, message: str) -> Refusal:
     better = Plan.objects.public().filter(rank__gt=plan.rank).first()
     fix = f"Upgrade to {better.name} or above." if better else "Contact us to enable it."
     return Refusal(Reason.PLAN, message, fix, _billing_url())
-
-
-def _running_jobs(workspace: Workspace) -> int:
-    from studio.models import Job  # studio imports billing, not the other way round at load
-
-    return Job.objects.filter(
-        workspace=workspace, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
-    ).count()
 
 
 def _storage_used(workspace: Workspace) -> int:

@@ -9,5 +9,4 @@ urlpatterns = [
     path("checkout/plan/", views.checkout_plan, name="billing-checkout-plan"),
     path("checkout/pack/", views.checkout_pack, name="billing-checkout-pack"),
     path("portal/", views.portal, name="billing-portal"),
-    path("quote/", views.quote_partial, name="billing-quote"),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseForbidden
@@ -15,18 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.http import AuthenticatedHttpRequest, current_workspace
 from accounts.models import Workspace
 from billing import payments
-from billing.forms import (
-    OperationForm,
-    PackCheckoutForm,
-    PlanCheckoutForm,
-    QuoteForm,
-    studio_form_for,
-)
+from billing.forms import PackCheckoutForm, PlanCheckoutForm
 from billing.history import history, usage_by_day, usage_by_module
 from billing.ledger import account_for
 from billing.models import CreditPack, Plan
-from billing.quotes import quote
-from billing.ratelimit import rate_limited
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +40,7 @@ def billing_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "configured": payments.stripe_configured(),
         "can_buy": _is_owner(request, workspace),
         "plans": Plan.objects.public(),
-        "packs": CreditPack.objects.on_sale(),
+        "packs": CreditPack.objects.offered(),
         "days": usage_by_day(account),
         "modules": usage_by_module(account),
         "history": history(account),
@@ -145,39 +136,3 @@ def portal(request: AuthenticatedHttpRequest) -> HttpResponse:
             workspace=workspace, email=request.user.email, return_url=return_url
         ),
     )
-
-
-def _quote_limit() -> int:
-    return getattr(settings, "STUDIO_QUOTE_RATE_LIMIT", 120)
-
-
-def _too_many_quotes(request) -> HttpResponse:
-    response = render(request, "billing/_quote.html", {"throttled": True})
-    response.status_code = 429
-    return response
-
-
-@login_required
-@require_GET
-@rate_limited("quote", limit=_quote_limit, per=60, respond=_too_many_quotes)
-def quote_partial(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Render "This will use N credits; you have M", or the refusal, for a studio form's fields.
-
-    Query: ``operation`` plus that operation's studio form fields (``assets``, ``formats``...),
-    or ``spec`` (repeatable) and ``assets`` for operations without a registered form.
-    """
-    workspace = current_workspace(request)
-    operation = OperationForm(request.GET)
-    form = None
-    if operation.is_valid():
-        form_class = studio_form_for(operation.cleaned_data["operation"]) or QuoteForm
-        form = form_class(request.GET, workspace=workspace)
-    if form is None or not form.is_valid():
-        return render(request, "billing/_quote.html", {"incomplete": True})
-    result = quote(
-        workspace=workspace,
-        operation=operation.cleaned_data["operation"],
-        specs=form.specs(),
-        inputs=list(form.cleaned_data.get("assets") or []),
-    )
-    return render(request, "billing/_quote.html", {"result": result})

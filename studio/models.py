@@ -18,6 +18,10 @@ class JobQuerySet(models.QuerySet["Job"]):
     def for_user(self, user) -> JobQuerySet:
         return self.filter(workspace__memberships__user=user)
 
+    def unfinished(self) -> JobQuerySet:
+        """Return queued and running jobs: what the plan's concurrent-job limit counts."""
+        return self.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+
     def stuck(self, now=None) -> JobQuerySet:
         """Return unfinished jobs whose deadline has passed."""
         return self.filter(

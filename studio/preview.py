@@ -11,6 +11,7 @@ from django.conf import settings
 
 from assets.models import Asset
 from studio.forms import CROP_MODES
+from studio.imaging.encode import TARGET_MAX_QUALITY, TARGET_MIN_QUALITY
 from studio.imaging.errors import ImageError
 from studio.imaging.load import decode
 from studio.imaging.smartcrop import analyse
@@ -97,19 +98,34 @@ def crop_preview(*, asset: Asset, format: str, crop_mode: str, focal_x, focal_y)
     }
 
 
+def _percent(fraction: float) -> int:
+    """Return a fraction as a whole percent, at least 1 and at most 99 (it is not all)."""
+    return min(99, max(1, round(100 * fraction)))
+
+
 def _without_target(spec_text: str) -> str:
     return "|".join(step for step in spec_text.split("|") if not step.startswith("targetkb-"))
 
 
-def estimate_bytes(decoded, spec_text: str) -> int:
-    """Estimate the encoded size of the full image by encoding two downscaled samples.
+@dataclasses.dataclass(frozen=True)
+class _SizeCurve:
+    """Encoded bytes as a power of pixels: bytes(px) = bpp * (pixels / px) ** exponent * px."""
+
+    bpp: float  # bytes per pixel of the sample of ``pixels`` pixels
+    pixels: int
+    exponent: float
+
+    def bytes_at(self, px: float) -> float:
+        return self.bpp * (self.pixels / px) ** self.exponent * px
+
+
+def _size_curve(decoded, spec_text: str) -> _SizeCurve:
+    """Return the encoded size of the image as a function of its pixel count.
 
     Bytes per pixel grow as an image is downscaled (more detail per pixel), roughly as a power
-    of the scale; two samples a factor SAMPLE_STEP apart give that power, which is extrapolated
-    to the full pixel count. ``decoded`` may itself be a draft (reduced) decode.
+    of the scale; two samples a factor SAMPLE_STEP apart give that power.
     """
     spec = parse(_without_target(spec_text))
-    full_w, full_h = decoded.info.width, decoded.info.height
     image = decoded.image
     scale = min(1.0, SAMPLE_LONG_SIDE / max(image.size))
     samples = []
@@ -123,12 +139,61 @@ def estimate_bytes(decoded, spec_text: str) -> int:
     (px1, b1), (px2, b2) = samples
     bpp1, bpp2 = b1 / px1, b2 / px2
     exponent = math.log(bpp2 / bpp1) / math.log(px1 / px2) if bpp1 > 0 and bpp2 > bpp1 else 0.0
-    full_px = full_w * full_h
-    return round(bpp1 * (px1 / full_px) ** exponent * full_px)
+    return _SizeCurve(bpp=bpp1, pixels=px1, exponent=exponent)
+
+
+def estimate_bytes(decoded, spec_text: str) -> int:
+    """Estimate the encoded size of the full image by encoding two downscaled samples.
+
+    The samples' bytes per pixel are extrapolated to the full pixel count (``_size_curve``).
+    ``decoded`` may itself be a draft (reduced) decode.
+    """
+    full_px = decoded.info.width * decoded.info.height
+    return round(_size_curve(decoded, spec_text).bytes_at(full_px))
+
+
+def _at_floor_quality(spec_text: str) -> str | None:
+    """Return the spec at the lowest quality a target-size search may use (None for PNG).
+
+    Mirrors studio.imaging.encode.encode_to_target: the search goes from the asked quality
+    down to TARGET_MIN_QUALITY, and only below that does it shrink the pixels.
+    """
+    spec = parse(_without_target(spec_text))
+    if spec.format == "png":
+        return None
+    ceiling = spec.quality if spec.quality is not None else TARGET_MAX_QUALITY
+    floor = min(TARGET_MIN_QUALITY, ceiling)
+    steps = [step for step in str(spec).split("|") if step and not step.startswith("quality-")]
+    return "|".join([*steps, f"quality-{floor}"])
+
+
+def shrink_fraction(decoded, spec_text: str, max_bytes: int) -> float | None:
+    """Return the fraction of its pixels (0-1) an image keeps to fit max_bytes, None if all.
+
+    A target-size job first lowers the quality to TARGET_MIN_QUALITY; only a file still too
+    large is resized, by bytes per pixel, to about 90 % of the budget (encode._shrink_to_target).
+    PNG is first reduced to 256 colours, which is not estimated: None.
+    """
+    floor_spec = _at_floor_quality(spec_text)
+    if floor_spec is None:
+        return None
+    full_px = decoded.info.width * decoded.info.height
+    curve = _size_curve(decoded, floor_spec)
+    at_full = curve.bytes_at(full_px)
+    if at_full <= max_bytes:
+        return None
+    # Solve bytes_at(f * full_px) = 0.9 * max_bytes: bytes grow as px ** (1 - exponent).
+    exponent = min(curve.exponent, 0.9)
+    fraction = (0.9 * max_bytes / at_full) ** (1 / (1 - exponent))
+    return max(min(fraction, 1.0), 1 / full_px)
 
 
 def compression_estimates(assets: list[Asset], spec_text: str) -> list[dict]:
-    """Return, per asset, {asset, before, after, saved_percent} or {asset, error}."""
+    """Return, per asset, {asset, before, after, saved_percent, capped, shrink_percent}.
+
+    shrink_percent: the percent of its pixels the image will keep to fit the target size
+    (None when it is not resized); {asset, error} for an image that cannot be estimated.
+    """
     results = []
     try:
         target = next(
@@ -154,6 +219,11 @@ def compression_estimates(assets: list[Asset], spec_text: str) -> list[dict]:
                     max_bytes=settings.STUDIO_UPLOAD_DECODE_BUDGET_BYTES,
                 )
             after = estimate_bytes(decoded, spec_text)
+            shrink = (
+                shrink_fraction(decoded, spec_text, target)
+                if target is not None and after > target
+                else None
+            )
         except ImageError as exc:
             results.append({"asset": asset, "error": str(exc)})
             continue
@@ -166,6 +236,8 @@ def compression_estimates(assets: list[Asset], spec_text: str) -> list[dict]:
                 "after": after,
                 "saved_percent": round(100 * (1 - after / asset.bytes)) if asset.bytes else 0,
                 "capped": target is not None and after == target,
+                # Percent of its pixels the image keeps (None: not resized), e.g. 42.
+                "shrink_percent": _percent(shrink) if shrink is not None else None,
             }
         )
     return results

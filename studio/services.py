@@ -49,7 +49,14 @@ def start_job(
         existing = Job.objects.filter(workspace=workspace, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    result = quote(workspace=workspace, operation=operation, specs=canonical, inputs=inputs)
+    running = Job.objects.filter(workspace=workspace).unfinished().count()
+    result = quote(
+        workspace=workspace,
+        operation=operation,
+        specs=canonical,
+        inputs=inputs,
+        running_jobs=running,
+    )
     if not result.ok:
         raise JobRefused(result)
     from studio.tasks import publish
@@ -83,9 +90,7 @@ def _create(
     # first: concurrent starts run this one at a time, so none can pass a limit another filled.
     account = locked_account(workspace)
     refresh(account, now=timezone.now())
-    running = Job.objects.filter(
-        workspace=workspace, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
-    ).count()
+    running = Job.objects.filter(workspace=workspace).unfinished().count()
     locked_quote = replace(result, balance=account.balance())
     if (refusal := check_limits(account, locked_quote, running_jobs=running)) is not None:
         raise JobRefused(refusal)

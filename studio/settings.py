@@ -207,13 +207,15 @@ if REDIS_URL:
     }
 else:
     _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu's exchange tables; its default is a relative `control/` in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 # The cache holds rate-limit counters (ours and allauth's login throttling), so it must be shared
@@ -270,7 +272,7 @@ DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 STUDIO_QUOTE_RATE_LIMIT = env_int("STUDIO_QUOTE_RATE_LIMIT", 120)  # per user per minute
 STUDIO_JOB_RATE_LIMIT = env_int("STUDIO_JOB_RATE_LIMIT", 30)  # jobs started per user per minute
 CELERY_BEAT_SCHEDULE["settle-finished-jobs"] = {
-    "task": "billing.tasks.settle_finished_jobs",
+    "task": "studio.tasks.settle_finished_jobs",
     "schedule": crontab(minute="*/5"),
 }
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from billing.ledger import release, settle
+from billing.models import LedgerEntry
 from studio.celery import connection_tried_once
 from studio.models import Job
 from studio.operations import OperationError, get_operation
@@ -184,5 +185,25 @@ def sweep_stuck_jobs() -> int:
         message = "This job did not finish in time and was stopped. Nothing was charged; please try again."
         if job.finish(Job.Status.FAILED, message):
             release(job, reason=message)
+            count += 1
+    return count
+
+
+@shared_task(ignore_result=True)
+def settle_finished_jobs(limit: int = 500) -> int:
+    """Capture succeeded and release failed jobs that still hold credits; return how many.
+
+    The periodic safety net (beat, every 5 minutes): the worker settles a job when it ends
+    and the sweeper when it gives up on one; this catches a process that died between ending
+    the job and settling it. Settling is idempotent, so running alongside them is safe.
+    """
+    codes = LedgerEntry.objects.open_holds().values_list("job_code", flat=True)[:limit]
+    done = Job.objects.filter(
+        code__in=list(codes), status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED]
+    )
+    count = 0
+    for job in done:
+        if settle(job) is not None:
+            log.info("Settled the hold of job %s (%s) after the fact", job.code, job.status)
             count += 1
     return count

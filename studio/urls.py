@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from studio import ai_views, views
+from studio import ai_views, quote, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("assets.urls")),
     path("billing/", include("billing.urls")),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    path("studio/quote/", quote.quote_partial, name="studio-quote"),
     path("studio/social/", views.social, name="studio-social"),
     path("studio/social/preview/", views.social_preview, name="studio-social-preview"),
     path("studio/compress/", views.compress, name="studio-compress"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,3 +66,52 @@ def test_the_console_mail_backend_prints_links_whole():
         [EmailMessage("Confirm", f"Go to {link}", "a@example.com", ["b@example.com"])]
     )
     assert link in stream.getvalue()
+
+
+def test_the_embedded_broker_keeps_every_folder_under_var_dir(tmp_path):
+    # Run from an empty working directory: kombu's defaults are relative (`control/`, `data_in/`),
+    # so a folder the options forget would appear here rather than under VAR_DIR.
+    var_dir = tmp_path / "var"
+    script = """
+import json
+from django.conf import settings
+from kombu import Connection
+from kombu.transport.filesystem import Channel
+
+with Connection(settings.CELERY_BROKER_URL,
+                transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as conn:
+    queue = conn.SimpleQueue("probe")
+    queue.put({"n": 1})
+    assert queue.get(timeout=5).payload == {"n": 1}
+    channel = conn.default_channel
+    folders = {name: str(getattr(channel, name)) for name in dir(Channel) if "_folder" in name}
+    queue.close()
+print(json.dumps({"var_dir": str(settings.VAR_DIR), "folders": folders}))
+"""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"REDIS_URL", "STUDIO_CACHE_URL", "DATABASE_URL", "CELERY_BROKER_URL"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="studio.settings",
+        STUDIO_VAR_DIR=str(var_dir),
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = json.loads(result.stdout.strip().splitlines()[-1])
+    assert Path(shown["var_dir"]) == var_dir
+    assert {"data_folder_in", "data_folder_out", "processed_folder", "control_folder"} <= set(
+        shown["folders"]
+    )
+    for name, folder in shown["folders"].items():
+        assert Path(folder).is_absolute() and Path(folder).is_relative_to(var_dir), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["var"]

@@ -24,6 +24,13 @@ def seed_catalog() -> None:
         import_module(f"billing.migrations.{name}").seed(apps, None)
 
 
+#: The studio operations the product has, name -> label ("compress" -> "Compression Studio"):
+#: filled by the studio at start-up (studio.apps.StudioConfig.ready) from its registry, as
+#: billing does not import the studio. Plans may name operations that do not exist yet
+#: ("video"); the billing page shows only these.
+PRODUCT_OPERATIONS: dict[str, str] = {}
+
+
 class PlanQuerySet(models.QuerySet["Plan"]):
     def public(self) -> PlanQuerySet:
         """Return the plans offered on the billing page, cheapest first."""
@@ -138,6 +145,28 @@ class Plan(models.Model):
         """Return True if a video of ``lines`` (e.g. 720) is within the plan; None: not video."""
         return lines is None or lines <= self.max_video_resolution
 
+    def studios(self) -> list[str]:
+        """Return the labels of the registered studio operations the plan includes, by label.
+
+        Plans may name operations the product does not have yet (a seeded "video"); those are
+        not shown, so the billing page lists only what a subscriber can use.
+        """
+        return [
+            label
+            for name, label in sorted(PRODUCT_OPERATIONS.items(), key=lambda item: item[1])
+            if self.allows_operation(name)
+        ]
+
+    def video_lines_offered(self) -> int:
+        """Return the video resolution to advertise: 0 unless a "video" operation exists."""
+        if not self.allows_operation("video") or "video" not in PRODUCT_OPERATIONS:
+            return 0
+        return self.max_video_resolution
+
+    def offers_batch(self) -> bool:
+        """Return True if the plan has batch processing and the product has a "batch" operation."""
+        return self.allows_operation("batch") and "batch" in PRODUCT_OPERATIONS
+
     def stripe_price_id(self, interval: str) -> str:
         """Return the Stripe price id for "month" or "year" ("" when not sold that way)."""
         return self.stripe_yearly_price_id if interval == "year" else self.stripe_monthly_price_id
@@ -196,6 +225,13 @@ class CreditPackQuerySet(models.QuerySet["CreditPack"]):
     def on_sale(self) -> CreditPackQuerySet:
         return self.filter(active=True).order_by("kind", "credits")
 
+    def offered(self) -> CreditPackQuerySet:
+        """Return the packs on sale that the product can spend: no video packs without video."""
+        missing = [
+            kind for kind, op in CreditPack.KIND_OPERATIONS.items() if op not in PRODUCT_OPERATIONS
+        ]
+        return self.on_sale().exclude(kind__in=missing)
+
 
 class CreditPack(models.Model):
     """A one-off purchase of credits that never expire."""
@@ -203,6 +239,9 @@ class CreditPack(models.Model):
     class Kind(models.TextChoices):
         IMAGES = "images", "Image pack"
         VIDEO = "video", "Video pack"
+
+    #: The studio operation a kind of pack is for (image packs serve every studio).
+    KIND_OPERATIONS = {Kind.VIDEO: "video"}
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=50)

@@ -46,8 +46,23 @@ def register(operation: Operation) -> Operation:
     return operation
 
 
-def get_operation(name: str) -> Operation:
-    """Return the registered operation; raise KeyError for an unknown name."""
+def _load() -> None:
     from studio.operations import ai, compress, social  # noqa: F401  (they register themselves)
 
+
+def get_operation(name: str) -> Operation:
+    """Return the registered operation; raise KeyError for an unknown name."""
+    _load()
     return REGISTRY[name]
+
+
+def is_registered(name: str) -> bool:
+    """Return True if the product has this operation (e.g. False for "video" until it exists)."""
+    _load()
+    return name in REGISTRY
+
+
+def registered() -> list[Operation]:
+    """Return every registered operation, by label: the studios the product has."""
+    _load()
+    return sorted(REGISTRY.values(), key=lambda operation: operation.label)

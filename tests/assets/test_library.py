@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import urllib.request
+
 import pytest
 from django.db import connection
 from django.test import override_settings
@@ -132,7 +135,12 @@ def test_tiles_show_the_thumbnail_once_it_exists_and_poll_until_then(
     ready = add_thumbnail(make_asset("photos/kitty.jpg"))
     pending = make_asset("edge/hopper.png")
     html = owner_client.get(reverse("assets-library")).content.decode()
-    assert f'<img src="{reverse("assets-thumbnail", args=[ready.code])}"' in html
+    # Served by storage (a presigned S3 URL of the object), not by a Django request per tile.
+    src = html.split('<img src="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert src.startswith(os.environ["STUDIO_S3_ENDPOINT_URL"]) and ready.thumbnail.name in src
+    assert "X-Amz-Signature=" in src
+    with urllib.request.urlopen(src, timeout=10) as response:  # the browser's fetch
+        assert response.headers["Content-Type"] == "image/webp"
     assert f'hx-get="{reverse("assets-thumbnail", args=[pending.code])}" hx-trigger="every 2s"' in (
         html
     )

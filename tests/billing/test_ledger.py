@@ -41,6 +41,21 @@ def test_the_free_grant_is_made_once_per_period(workspace):
     assert LedgerEntry.objects.filter(kind="grant").count() == 1
 
 
+def test_reading_the_balance_takes_no_lock_only_granting_a_period_does(workspace):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    account = account_for(workspace)  # the first read opens the period: that one writes
+    with CaptureQueriesContext(connection) as reads:
+        assert account_for(workspace).balance() == 30
+    assert not [q for q in reads.captured_queries if "FOR UPDATE" in q["sql"]]
+    with CaptureQueriesContext(connection) as renewal:
+        later = account_for(workspace, now=account.period_end + timedelta(hours=1))
+    assert any("FOR UPDATE" in q["sql"] for q in renewal.captured_queries)
+    assert later.period_start == account.period_end
+    assert LedgerEntry.objects.filter(kind="grant").count() == 2
+
+
 def test_a_hold_reserves_exactly_the_quote_and_capture_charges_it(
     workspace, make_job, free_without_credits
 ):
@@ -265,7 +280,7 @@ def staff_user(django_user_model):
 
 
 def test_the_periodic_task_settles_jobs_that_ended_with_their_hold_open(workspace, make_job):
-    from billing.tasks import settle_finished_jobs
+    from studio.tasks import settle_finished_jobs
 
     succeeded, failed, running = make_job(), make_job(), make_job()
     for job in (succeeded, failed, running):

@@ -45,7 +45,13 @@ def on_plan(workspace, slug: str):
 def test_it_prices_specs_from_the_catalog(workspace, plan, operation, specs, inputs, credits):
     on_plan(workspace, plan)
     pack_grant(workspace, 1000)
-    result = quote(workspace=workspace, operation=operation, specs=specs, inputs=[image()] * inputs)
+    result = quote(
+        running_jobs=0,
+        workspace=workspace,
+        operation=operation,
+        specs=specs,
+        inputs=[image()] * inputs,
+    )
     assert isinstance(result, Quote), result
     assert result.credits == credits
     assert result.balance == 1030
@@ -53,6 +59,7 @@ def test_it_prices_specs_from_the_catalog(workspace, plan, operation, specs, inp
 
 def test_it_groups_lines_per_price_and_counts_images(workspace):
     result = quote(
+        running_jobs=0,
         workspace=workspace,
         operation="social",
         specs=["social-instagram-story", "social-facebook-feed"],
@@ -67,7 +74,11 @@ def test_it_groups_lines_per_price_and_counts_images(workspace):
 def test_a_staff_price_change_changes_the_quote(workspace):
     OperationPrice.objects.filter(key="social").update(credits=1)
     result = quote(
-        workspace=workspace, operation="social", specs=["social-x-post"], inputs=[image()] * 2
+        running_jobs=0,
+        workspace=workspace,
+        operation="social",
+        specs=["social-x-post"],
+        inputs=[image()] * 2,
     )
     assert result.credits == 2
 
@@ -79,6 +90,7 @@ def test_per_megapixel_prices_round_each_input_up(workspace):
     )  # fmt: skip
     on_plan(workspace, "pro")
     result = quote(
+        running_jobs=0,
         workspace=workspace,
         operation="upscale",
         specs=["upscale-test-mp"],
@@ -105,7 +117,9 @@ REFUSALS = [
 @pytest.mark.parametrize(("plan", "operation", "specs", "reason", "message"), REFUSALS)
 def test_it_refuses_with_the_reason_and_a_fix(workspace, plan, operation, specs, reason, message):
     on_plan(workspace, plan)
-    result = quote(workspace=workspace, operation=operation, specs=specs, inputs=[image()])
+    result = quote(
+        running_jobs=0, workspace=workspace, operation=operation, specs=specs, inputs=[image()]
+    )
     assert isinstance(result, Refusal)
     assert result.reason == reason
     assert message in result.message
@@ -113,16 +127,24 @@ def test_it_refuses_with_the_reason_and_a_fix(workspace, plan, operation, specs,
 
 
 def test_a_plan_refusal_names_the_next_plan_up(workspace):
-    result = quote(workspace=workspace, operation="edit", specs=["edit-stability-erase"], inputs=[])
+    result = quote(
+        running_jobs=0,
+        workspace=workspace,
+        operation="edit",
+        specs=["edit-stability-erase"],
+        inputs=[],
+    )
     assert result.fix == "Upgrade to Basic or above."
     assert result.fix_url == "/billing/"
 
 
-def test_it_refuses_when_the_plans_running_jobs_are_all_busy(workspace, make_job):
-    make_job()
-    make_job()
+def test_it_refuses_when_the_plans_running_jobs_are_all_busy(workspace):
     result = quote(
-        workspace=workspace, operation="social", specs=["social-x-post"], inputs=[image()]
+        running_jobs=2,
+        workspace=workspace,
+        operation="social",
+        specs=["social-x-post"],
+        inputs=[image()],
     )
     assert result.reason == Reason.RUNNING_JOBS
     assert "runs 2 at a time" in result.message
@@ -131,7 +153,13 @@ def test_it_refuses_when_the_plans_running_jobs_are_all_busy(workspace, make_job
 def test_it_refuses_when_the_library_is_full(workspace, make_asset):
     asset = make_asset()
     Plan.objects.filter(slug="free").update(storage_quota_bytes=asset.bytes)
-    result = quote(workspace=workspace, operation="social", specs=["social-x-post"], inputs=[asset])
+    result = quote(
+        running_jobs=0,
+        workspace=workspace,
+        operation="social",
+        specs=["social-x-post"],
+        inputs=[asset],
+    )
     assert result.reason == Reason.STORAGE
 
 
@@ -141,20 +169,32 @@ def test_it_refuses_past_the_plans_monthly_limit(workspace, make_job):
     hold_for_job(
         job,
         quote(
-            workspace=workspace, operation="generate", specs=["generate-stability-core"], inputs=[]
+            running_jobs=0,
+            workspace=workspace,
+            operation="generate",
+            specs=["generate-stability-core"],
+            inputs=[],
         ),
     )
     capture(job)
     job.finish("succeeded")
     result = quote(
-        workspace=workspace, operation="generate", specs=["generate-stability-core"], inputs=[]
+        running_jobs=0,
+        workspace=workspace,
+        operation="generate",
+        specs=["generate-stability-core"],
+        inputs=[],
     )
     assert result.reason == Reason.MONTHLY_LIMIT
 
 
 def test_the_hold_is_exactly_the_quote_the_user_accepted(workspace, make_job):
     accepted = quote(
-        workspace=workspace, operation="generate", specs=["generate-stability-core"] * 3, inputs=[]
+        running_jobs=0,
+        workspace=workspace,
+        operation="generate",
+        specs=["generate-stability-core"] * 3,
+        inputs=[],
     )
     job = make_job()
     hold = hold_for_job(job, accepted)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -12,7 +14,7 @@ from tests.billing.conftest import pack_grant, quote_of
 
 pytestmark = [pytest.mark.django_db]
 
-GET_URLS = ["billing-page", "billing-quote"]
+GET_URLS = ["billing-page", "studio-quote"]
 POST_URLS = ["billing-checkout-plan", "billing-checkout-pack", "billing-portal"]
 
 
@@ -51,6 +53,30 @@ def test_the_page_offers_upgrades_and_packs_when_stripe_is_configured(
     assert 'id="billing-not-configured"' not in html
     assert reverse("billing-checkout-plan") in html and 'value="pro"' in html
     assert 'value="images-100"' in html
+
+
+def _visible_text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_the_plans_list_the_studios_the_product_has_and_nothing_it_lacks(
+    owner_client, plans, stripe_on
+):
+    from billing.models import Plan
+    from studio.operations import registered
+
+    html = owner_client.get(reverse("billing-page")).content.decode()
+    text = _visible_text(html)
+    # Seeded plans still name video, batch and API flags; the product has none of them yet.
+    for word in ("video", "batch", "api", "priority"):
+        assert not re.search(rf"\b{word}\b", text, re.IGNORECASE), word
+    assert not re.search(r"video", html, re.IGNORECASE)
+    labels = sorted(op.label for op in registered())
+    assert {"Social Optimizer", "Compression Studio", "Create Studio"} <= set(labels)
+    studios = re.findall(r'<li class="studios">([^<]*)</li>', html)
+    assert studios == [", ".join(Plan.objects.get(slug=s).studios()) for s in plans]
+    assert studios[-1] == ", ".join(labels)  # Enterprise: every studio
+    assert "Control Studio" not in studios[0] and "Social Optimizer" in studios[0]  # Free
 
 
 def test_another_user_sees_only_their_own_credits(owner, outsider_client, workspace):
@@ -146,7 +172,7 @@ def test_an_unknown_plan_or_pack_is_refused(owner_client, plans, stripe_api):
 
 
 def quote_text(client, **query) -> str:
-    response = client.get(reverse("billing-quote"), query)
+    response = client.get(reverse("studio-quote"), query)
     assert response.status_code == 200
     return " ".join(response.content.decode().split())
 
@@ -192,7 +218,7 @@ def test_the_quote_partial_never_uses_another_workspaces_images(owner, outsider_
 
 def test_the_quote_partial_is_rate_limited(owner_client, settings):
     settings.STUDIO_QUOTE_RATE_LIMIT = 3
-    url = reverse("billing-quote")
+    url = reverse("studio-quote")
     codes = [owner_client.get(url, {"operation": "social"}).status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
 

@@ -221,10 +221,10 @@ def test_a_free_user_out_of_credits_buys_a_pack_through_checkout_and_the_job_run
     # Compression Studio: the live quote says the Free grant does not cover the job.
     page.goto(f"{base}/studio/compress/")
     page.check(f"input[name=assets][value='{asset.code}']")
-    refusal = page.locator("#billing-quote [data-refusal=credits]")
+    refusal = page.locator("#studio-quote [data-refusal=credits]")
     refusal.wait_for()
     assert refusal.inner_text() == f"This needs {COMPRESS_CREDITS} credits; you have {FREE_GRANT}."
-    assert page.locator("#billing-quote a:has-text('Plans and credit packs')").count() == 1
+    assert page.locator("#studio-quote a:has-text('Plans and credit packs')").count() == 1
 
     # Submitting anyway is refused on the form, with the way out, and creates no job.
     page.click("button:has-text('Compress')")
@@ -285,7 +285,7 @@ def test_a_free_user_out_of_credits_buys_a_pack_through_checkout_and_the_job_run
     # Back to Compression Studio: the quote now covers the job, which runs and succeeds.
     page.goto(f"{base}/studio/compress/")
     page.check(f"input[name=assets][value='{asset.code}']")
-    quoted = page.locator("#billing-quote [data-credits]")
+    quoted = page.locator("#studio-quote [data-credits]")
     quoted.wait_for()
     assert quoted.inner_text() == (
         f"This will use {COMPRESS_CREDITS} credits; you have {FREE_GRANT + PACK_CREDITS}."

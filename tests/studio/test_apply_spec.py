@@ -145,3 +145,34 @@ def test_it_reports_a_provider_without_a_key_and_exits_with_status_1(tmp_path, s
             stdout=out,
         )
     assert "STABILITY_API_KEY" in json.loads(out.getvalue())["error"]
+
+
+def test_studio_spec_renders_image_specs_without_django(tmp_path):
+    """The console script: same JSON lines as apply_spec, with no Django in the process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "studio-spec"
+    env = {"PATH": "/usr/bin:/bin"}  # no DJANGO_SETTINGS_MODULE, no database
+    result = subprocess.run(
+        [str(script), "social-x-post", str(CAMERA / "jolla.jpg"), "--output", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = [json.loads(text) for text in result.stdout.splitlines()]
+    assert (line["width"], line["height"], line["format"]) == (1200, 675, "jpeg")
+    assert Image.open(line["output"]).size == (1200, 675)
+    formats = subprocess.run(
+        [str(script), "--list-formats"], capture_output=True, text=True, env=env
+    )
+    assert len(formats.stdout.splitlines()) == len(SOCIAL_FORMATS)
+    refused = subprocess.run(
+        [str(script), "social-x-post", str(EDGE / "truncated_jpeg.jpg"), "--output", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert refused.returncode == 1 and "error" in json.loads(refused.stdout.splitlines()[0])

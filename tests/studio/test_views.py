@@ -157,6 +157,32 @@ def test_the_compression_estimate_encodes_a_sample_and_reports_savings(owner_cli
     assert "jolla.jpg" in body and "%" in body
 
 
+def test_the_compression_estimate_says_before_running_how_much_an_image_will_be_shrunk(
+    owner_client, make_asset
+):
+    import re
+
+    from studio.imaging.load import decode
+    from studio.specs import parse, render
+
+    a = make_asset("camera/jolla.jpg")
+    url = reverse("studio-compress-estimate")
+    query = {"assets": [a.code], "format": "jpeg", "quality": "80", "target_kb": "40"}
+    body = owner_client.get(url, query, headers={"HX-Request": "true"}).content.decode()
+    said = re.search(r"will be resized to about (\d+) % of its pixels", body)
+    assert said, body
+    # The job's own target-size search, on the full image, keeps about that share of pixels.
+    with a.file.open("rb") as fp:
+        decoded = decode(io.BytesIO(fp.read()), max_pixels=10**9)
+    out = render(decoded, parse("format-jpeg|quality-80|targetkb-40"))
+    kept = 100 * out.width * out.height / (decoded.info.width * decoded.info.height)
+    assert abs(int(said[1]) - kept) <= max(10, kept / 3), (said[1], kept)
+
+    roomy = {**query, "target_kb": "20000"}
+    body = owner_client.get(url, roomy, headers={"HX-Request": "true"}).content.decode()
+    assert "will be resized" not in body
+
+
 def test_the_crop_preview_draws_the_crop_box_and_safe_zone(owner_client, make_asset):
     from assets.services import make_thumbnail
 

@@ -9,6 +9,9 @@ provider the spec names, with the key from the environment, exactly as a job doe
 texts come by option (``--prompt``, ``--negative-prompt``, ``--search-prompt``,
 ``--select-prompt``), and ``--mask`` / ``--style-image`` name extra files. A generation spec
 needs no input file. Output lines of AI steps add "provider", "model" and "seed".
+
+Image-only specs run the code of ``studio-spec`` (studio.cli), which needs no Django at all;
+this command skips Django's system checks, which would import every URLconf and view.
 """
 
 from __future__ import annotations
@@ -20,15 +23,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from studio.cli import DEFAULT_MAX_PIXELS, apply_to_file, parse_specs, social_formats
 from studio.imaging.errors import ImageError
-from studio.social import SOCIAL_FORMATS
-from studio.specs import Spec, SpecError, parse, render_all
-
-#: Default largest input, as STUDIO_MAX_PIXELS in studio/settings.py.
-DEFAULT_MAX_PIXELS = 100_000_000
+from studio.specs import Spec, SpecError
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # the checks import every URLconf and view
     help = (
         "Apply one or more specs (separated by ',') to image files, writing "
         "<input stem>.<spec slug>.<ext> into --output; or --list-formats."
@@ -71,36 +72,16 @@ class Command(BaseCommand):
     def _parse(self, text: str) -> list[Spec]:
         """Parse every spec before touching any file; CommandError names the bad one."""
         try:
-            return [parse(part) for part in text.split(",")]
+            return parse_specs(text)
         except SpecError as error:
             raise CommandError(f"Bad spec: {error}") from error
 
     def _apply(self, path: Path, specs: list[Spec], output: Path, max_pixels: int) -> bool:
         """Render every spec from one input; print a line per output; False if refused."""
-        try:
-            with path.open("rb") as fp:
-                renditions = render_all(fp, specs, max_pixels=max_pixels)
-        except ImageError as error:
-            self._line({"input": str(path), "error": str(error)})
-            return False
-        except OSError as error:
-            self._line({"input": str(path), "error": f"We could not read this file ({error})."})
-            return False
-        for spec, rendition in zip(specs, renditions, strict=True):
-            target = output / f"{path.stem}.{spec.slug()}.{rendition.extension}"
-            target.write_bytes(rendition.data)
-            self._line(
-                {
-                    "input": str(path),
-                    "output": str(target),
-                    "width": rendition.width,
-                    "height": rendition.height,
-                    "format": rendition.format,
-                    "bytes": len(rendition.data),
-                    "spec": str(spec),
-                }
-            )
-        return True
+        records = apply_to_file(path, specs, output, max_pixels=max_pixels)
+        for record in records:
+            self._line(record)
+        return not any("error" in record for record in records)
 
     def _apply_ai(self, specs: list[Spec], options: dict[str, Any]) -> None:
         """Run AI specs once per input file (once in all for generation) through the providers."""
@@ -160,16 +141,8 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} AI calls failed.", returncode=1)
 
     def _list_formats(self) -> None:
-        for fmt in SOCIAL_FORMATS.values():
-            self._line(
-                {
-                    "name": fmt.name,
-                    "platform": fmt.platform,
-                    "width": fmt.width,
-                    "height": fmt.height,
-                    "max_bytes": fmt.max_bytes,
-                }
-            )
+        for record in social_formats():
+            self._line(record)
 
     def _line(self, record: dict[str, object]) -> None:
         self.stdout.write(json.dumps(record, ensure_ascii=False))

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -125,8 +125,9 @@ def run_job(self, job_id: int, lease: str = "") -> None:
         return
     if job.attempts > settings.STUDIO_JOB_MAX_ATTEMPTS:
         message = LOST.format(attempts=job.attempts - 1)
-        if job.finish(Job.Status.FAILED, message, lease=job.lease):
-            release(job, reason=message)
+        with transaction.atomic():  # the job ends and its hold is released together
+            if job.finish(Job.Status.FAILED, message, lease=job.lease):
+                release(job, reason=message)
         return
     with heartbeat(job) as lost:
         try:
@@ -148,10 +149,12 @@ def run_job(self, job_id: int, lease: str = "") -> None:
             status, message = Job.Status.FAILED, UNEXPECTED
         else:
             status = Job.Status.SUCCEEDED
-    # Only the holder ends the job; then the hold is captured on success, released otherwise,
-    # exactly once (idempotent keys).
-    if job.finish(status, message, lease=job.lease):
-        settle(job)
+    # Only the holder ends the job; in the same transaction the hold is captured on success,
+    # released otherwise, exactly once (idempotent keys): no page sees an ended job still
+    # holding credits.
+    with transaction.atomic():
+        if job.finish(status, message, lease=job.lease):
+            settle(job)
 
 
 @shared_task(ignore_result=True)
@@ -183,9 +186,10 @@ def sweep_stuck_jobs() -> int:
     count = 0
     for job in Job.objects.stuck():
         message = "This job did not finish in time and was stopped. Nothing was charged; please try again."
-        if job.finish(Job.Status.FAILED, message):
-            release(job, reason=message)
-            count += 1
+        with transaction.atomic():
+            if job.finish(Job.Status.FAILED, message):
+                release(job, reason=message)
+                count += 1
     return count
 
 

@@ -56,12 +56,6 @@ def get_operation(name: str) -> Operation:
     return REGISTRY[name]
 
 
-def is_registered(name: str) -> bool:
-    """Return True if the product has this operation (e.g. False for "video" until it exists)."""
-    _load()
-    return name in REGISTRY
-
-
 def registered() -> list[Operation]:
     """Return every registered operation, by label: the studios the product has."""
     _load()
